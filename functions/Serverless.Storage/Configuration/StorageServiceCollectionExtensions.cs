@@ -1,0 +1,28 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Serverless.Storage.Blobs;
+using Serverless.Storage.Documents;
+using Serverless.Storage.Notifications;
+
+namespace Serverless.Storage.Configuration;
+
+public static class StorageServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers <see cref="IBlobStore"/>, <see cref="IDocumentStore"/> and <see cref="INotificationSink"/>
+    /// as singletons chosen by configuration. Azure settings need an <see cref="ICloudStorageProvider"/>
+    /// registered too (Serverless.Storage.Azure's AddServerlessAzureStorage does both).
+    /// </summary>
+    public static IServiceCollection AddServerlessStorage(this IServiceCollection services, IConfiguration configuration, string? baseDirectory = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddSingleton(provider => StorageFactory.FromConfiguration(
+            configuration, provider.GetService<ICloudStorageProvider>(), provider.GetService<ILoggerFactory>(), baseDirectory));
+        services.AddSingleton(provider => provider.GetRequiredService<StorageFactory>().CreateBlobStore());
+        services.AddSingleton(provider => provider.GetRequiredService<StorageFactory>().CreateDocumentStore());
+        services.AddSingleton(provider => provider.GetRequiredService<StorageFactory>().CreateNotificationSink());
+        return services;
+    }
+}

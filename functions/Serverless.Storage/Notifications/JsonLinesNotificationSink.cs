@@ -1,0 +1,41 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+
+namespace Serverless.Storage.Notifications;
+
+/// <summary>
+/// The local notification sink: appends each notification as one JSON line to a file and logs it.
+/// Each line is written with a single append, so lines from concurrent senders (threads or
+/// processes) do not interleave.
+/// </summary>
+public sealed class JsonLinesNotificationSink(string filePath, ILogger<JsonLinesNotificationSink>? logger = null, TimeProvider? timeProvider = null)
+    : INotificationSink
+{
+    private readonly string _filePath = Path.GetFullPath(filePath);
+    private readonly ILogger _logger = logger ?? (ILogger)Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+    private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
+
+    /// <summary>The JSON Lines file notifications are appended to.</summary>
+    public string FilePath => _filePath;
+
+    public async Task SendAsync(Notification notification, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(notification);
+        var record = new NotificationRecord(_time.GetUtcNow(), notification.Subject, notification.Body, notification.Severity, notification.Links);
+        var line = JsonSerializer.SerializeToUtf8Bytes(record, NotificationJsonContext.Default.NotificationRecord);
+
+        var folder = Path.GetDirectoryName(_filePath);
+        if (!string.IsNullOrEmpty(folder))
+        {
+            Directory.CreateDirectory(folder);
+        }
+        var bytes = new byte[line.Length + 1];
+        line.CopyTo(bytes, 0);
+        bytes[^1] = (byte)'\n';
+        await using (var file = new FileStream(_filePath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, bufferSize: 1, FileOptions.Asynchronous))
+        {
+            await file.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+        }
+        NotificationLog.Sent(_logger, notification);
+    }
+}
