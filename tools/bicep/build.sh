@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Compiles every Bicep file under infra/ offline and checks the azd parameters file.
+#
+#   tools/bicep/build.sh [--strict] [--infra DIR]
+#
+#   --strict     linter warnings fail the build too (errors always do)
+#   --infra DIR  check another copy of infra/ (tools/bicep/test.sh uses this)
+#
+#   BICEP=/path/to/bicep uses that binary instead of restoring the package.
+#
+# The Bicep CLI comes from the Azure.Bicep.CommandLine.linux-x64 NuGet package, restored through
+# tools/bicep/Bicep.proj with the version pinned in Directory.Packages.props. That project is not
+# in Serverless.sln and is never built; the package's own props define BicepPath.
+#
+# Checks, in order; the script exits non-zero if any fails:
+#   1. every .bicep file compiles (the bicepconfig.json linter rules apply);
+#   2. main.parameters.json names only parameters main.bicep declares, and every parameter
+#      without a default value;
+#   3. no secrets: parameter values are azd substitutions or plain settings, never keys or
+#      connection strings, and the compiled templates never read keys (list*Keys) from a resource.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+infra="$repo/infra"
+strict=0
+
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --strict) strict=1; shift ;;
+    --infra) infra="$(cd "$2" && pwd)"; shift 2 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
+    *) echo "build.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+fail() { echo "error: $*" >&2; exit 1; }
+
+[[ -n "${BICEP:-}" ]] || command -v dotnet >/dev/null || fail "dotnet is required to restore the Bicep CLI package"
+command -v jq >/dev/null || fail "jq is required to check main.parameters.json (apt-get install jq)"
+[[ -f "$infra/main.bicep" ]] || fail "$infra/main.bicep not found"
+
+# --- 1. Restore the compiler and find it -----------------------------------------------------------
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+bicep="${BICEP:-}"
+if [[ -z "$bicep" ]]; then
+  if ! dotnet restore "$here/Bicep.proj" --nologo >"$work/restore.log" 2>&1; then
+    cat "$work/restore.log" >&2
+    fail "restoring Azure.Bicep.CommandLine.linux-x64 failed (tools/bicep/Bicep.proj)"
+  fi
+  bicep="$(dotnet msbuild "$here/Bicep.proj" -nologo -getProperty:BicepPath)"
+fi
+[[ -f "$bicep" ]] || fail "no bicep binary at '$bicep'"
+bicep="$(realpath "$bicep")"
+# NuGet does not keep the executable bit on every extraction.
+[[ -x "$bicep" ]] || chmod +x "$bicep"
+# Bicep is a .NET single-file app: without ICU it must run in invariant globalization mode.
+if ! ldconfig -p 2>/dev/null | grep -q 'libicuuc\.so'; then
+  export DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1
+fi
+echo "$("$bicep" --version) at $bicep"
+
+# --- 2. Compile every file -------------------------------------------------------------------------
+mapfile -t files < <(cd "$infra" && find . -name '*.bicep' -not -path './.*' | sed 's|^\./||' | sort)
+[[ ${#files[@]} -gt 0 ]] || fail "no .bicep files under $infra"
+
+build_log="$work/build.log"
+build_status=0
+# One process for all files (--pattern) keeps the run at a few seconds; --no-restore because
+# registry modules cannot be fetched offline and none are used.
+(cd "$infra" && "$bicep" build --pattern '**/*.bicep' --outdir "$work/out" --no-restore) >"$build_log" 2>&1 \
+  || build_status=$?
+# A module's diagnostics are reported for the module and again for main.bicep: count each once.
+diagnostics="$work/diagnostics.log"
+grep -E ' : (Error|Warning) ' "$build_log" | sort -u >"$diagnostics" || true
+grep -vE ' : (Error|Warning) ' "$build_log" || true
+cat "$diagnostics"
+
+errors="$(grep -c ' : Error ' "$diagnostics" || true)"
+warnings="$(grep -c ' : Warning ' "$diagnostics" || true)"
+echo "Built ${#files[@]} files: ${files[*]}"
+echo "Diagnostics: $errors error(s), $warnings warning(s)"
+if [[ $build_status -ne 0 || $errors -gt 0 ]]; then
+  fail "Bicep build failed (exit code $build_status)"
+fi
+if [[ $strict -eq 1 && $warnings -gt 0 ]]; then
+  fail "--strict: $warnings linter warning(s)"
+fi
+for f in "${files[@]}"; do
+  [[ -f "$work/out/${f%.bicep}.json" ]] || fail "no ARM template was produced for infra/$f"
+done
+
+# --- 3. Parameters file against main.bicep ---------------------------------------------------------
+template="$work/out/main.json"
+parameters="$infra/main.parameters.json"
+[[ -f "$parameters" ]] || fail "$parameters not found"
+jq -e '.parameters | type == "object"' "$parameters" >/dev/null 2>&1 \
+  || fail "main.parameters.json: not valid JSON with a \"parameters\" object"
+
+problems=0
+while IFS= read -r name; do
+  echo "error: main.parameters.json: parameter '$name' is not declared in main.bicep" >&2
+  problems=$((problems + 1))
+done < <(jq -r --slurpfile t "$template" \
+  '.parameters | keys[] | select(. as $n | $t[0].parameters | has($n) | not)' "$parameters")
+
+while IFS= read -r name; do
+  echo "error: main.parameters.json: required parameter '$name' of main.bicep has no value" >&2
+  problems=$((problems + 1))
+done < <(jq -r --slurpfile p "$parameters" \
+  '.parameters | to_entries[] | select(.value | has("defaultValue") | not) | .key
+   | select(. as $n | $p[0].parameters | has($n) | not)' "$template")
+
+while IFS=$'\t' read -r name value; do
+  echo "error: main.parameters.json: parameter '$name' holds what looks like a secret ($value...)" >&2
+  problems=$((problems + 1))
+done < <(jq -r '.parameters | to_entries[]
+   | select((.value.value | tostring) | test("AccountKey=|SharedAccessKey=|[?&]sig=|Password=|-----BEGIN"; "i"))
+   | [.key, (.value.value | tostring | .[0:12])] | @tsv' "$parameters")
+
+while IFS= read -r f; do
+  echo "error: ${f#"$work/out/"}: the template reads keys or connection strings from a resource" >&2
+  problems=$((problems + 1))
+done < <(grep -lE "list(Keys|ConnectionStrings|AccountSas|ServiceSas)\(" -r "$work/out" || true)
+
+[[ $problems -eq 0 ]] || fail "$problems problem(s) in the parameters or templates"
+echo "main.parameters.json: $(jq '.parameters | length' "$parameters") parameters, all declared in main.bicep; every required parameter has a value"
+echo "Bicep build passed."

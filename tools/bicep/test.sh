@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Shows that tools/bicep/build.sh passes on infra/ as committed and fails on each kind of defect
+# it exists to catch. Every case breaks a throwaway copy of infra/, never the real one.
+#
+#   tools/bicep/test.sh
+set -uo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+build="$here/build.sh"
+
+# Restore once and share the binary with every case (each build then takes ~3 s).
+dotnet restore "$here/Bicep.proj" --nologo >/dev/null || { echo "error: restore failed" >&2; exit 1; }
+BICEP="$(dotnet msbuild "$here/Bicep.proj" -nologo -getProperty:BicepPath)"
+export BICEP
+
+scratch="$(mktemp -d)"
+trap 'rm -rf "$scratch"' EXIT
+passed=0
+failed=0
+
+# run_case NAME EXPECTED_EXIT EXPECTED_OUTPUT_REGEX BUILD_ARGS... ; the copy to break is in $copy.
+new_copy() {
+  copy="$scratch/$1"
+  cp -r "$repo/infra" "$copy"
+}
+run_case() {
+  local name="$1" expected_exit="$2" expected_output="$3"
+  shift 3
+  local output status
+  output="$("$build" --infra "$copy" "$@" 2>&1)"
+  status=$?
+  if [[ $status -eq $expected_exit ]] && grep -qE -- "$expected_output" <<<"$output"; then
+    echo "PASS  $name"
+    passed=$((passed + 1))
+  else
+    echo "FAIL  $name (exit $status, expected $expected_exit; output must match /$expected_output/)"
+    sed 's/^/      /' <<<"$output"
+    failed=$((failed + 1))
+  fi
+}
+
+new_copy clean
+run_case "infra/ as committed builds with no warnings (--strict)" 0 "0 error\(s\), 0 warning\(s\)" --strict
+
+new_copy syntax
+printf '\nresource broken {\n' >>"$copy/modules/storage.bicep"
+run_case "a syntax error in a module fails the build and names the file" 1 "modules/storage.bicep\([0-9]+,[0-9]+\) : Error"
+
+new_copy unknown-parameter
+jq '.parameters.notDeclared = { "value": "x" }' "$copy/main.parameters.json" >"$copy/p.json" \
+  && mv "$copy/p.json" "$copy/main.parameters.json"
+run_case "a parameter main.bicep does not declare fails the check" 1 "parameter 'notDeclared' is not declared"
+
+new_copy missing-parameter
+jq 'del(.parameters.environmentName)' "$copy/main.parameters.json" >"$copy/p.json" \
+  && mv "$copy/p.json" "$copy/main.parameters.json"
+run_case "a required parameter without a value fails the check" 1 "required parameter 'environmentName'"
+
+new_copy secret-value
+jq '.parameters.principalId.value = "DefaultEndpointsProtocol=https;AccountName=a;AccountKey=abc="' \
+  "$copy/main.parameters.json" >"$copy/p.json" && mv "$copy/p.json" "$copy/main.parameters.json"
+run_case "a key in the parameters file fails the check" 1 "'principalId' holds what looks like a secret"
+
+new_copy list-keys
+# The linter only flags keys in outputs; a key copied into a property must be caught by build.sh.
+sed -i "s/publicAccess: 'None'/publicAccess: 'None'\n    metadata: { key: account.listKeys().keys[0].value }/" "$copy/modules/storage.bicep"
+run_case "a template that reads keys fails the check and names the file" 1 "modules/storage.json: the template reads keys"
+
+new_copy warning
+# A property the resource type does not have is a warning (BCP037), not an error.
+sed -i "s/isHnsEnabled: false/isHnsEnabled: false\n    notAProperty: true/" "$copy/modules/storage.bicep"
+run_case "a linter warning is reported but passes without --strict" 0 "1 warning\(s\)"
+run_case "a linter warning fails with --strict" 1 "--strict: 1 linter warning" --strict
+
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 ]]
