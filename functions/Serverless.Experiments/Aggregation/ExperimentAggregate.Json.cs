@@ -1,0 +1,129 @@
+using System.Text;
+using System.Text.Json;
+using Serverless.Experiments.Events;
+using Serverless.Experiments.Serialization;
+
+namespace Serverless.Experiments.Aggregation;
+
+public sealed partial class ExperimentAggregate
+{
+    private const int SchemaVersion = 1;
+
+    /// <summary>Canonical UTF-8 JSON of the whole state; the host stores it (with an ETag) in one write.</summary>
+    public byte[] ToUtf8Json() => JsonSerializer.SerializeToUtf8Bytes(ToDocument(), InternalJsonContext.Default.AggregateDocument);
+
+    public string ToJson() => Encoding.UTF8.GetString(ToUtf8Json());
+
+    public static ExperimentAggregate FromJson(string json, string sourceName = "aggregate") => FromJson(Encoding.UTF8.GetBytes(json), sourceName);
+
+    /// <summary>Reads a stored state; throws <see cref="InvalidDataException"/> naming the field when it is inconsistent.</summary>
+    public static ExperimentAggregate FromJson(ReadOnlySpan<byte> utf8Json, string sourceName = "aggregate")
+    {
+        AggregateDocument? document;
+        try
+        {
+            document = JsonSerializer.Deserialize(utf8Json, InternalJsonContext.Default.AggregateDocument);
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException($"{sourceName} line {ex.LineNumber + 1}, field '{ex.Path}': {ex.Message}", ex);
+        }
+        if (document is null) throw new InvalidDataException($"{sourceName}: the document is null");
+        void Check(bool ok, string field, string message)
+        {
+            if (!ok) throw new InvalidDataException($"{sourceName}, field '{field}': {message}");
+        }
+
+        Check(document.SchemaVersion == SchemaVersion, "schemaVersion", $"expected {SchemaVersion}, got {document.SchemaVersion}");
+        Check(!string.IsNullOrEmpty(document.ExperimentId), "experimentId", "is required");
+        Check(document.VariantIds.Count >= 2, "variantIds", "needs at least 2 variants");
+        Check(document.Variants.Count == document.VariantIds.Count, "variants", $"has {document.Variants.Count} entries for {document.VariantIds.Count} variant ids");
+
+        var aggregate = new ExperimentAggregate(document.ExperimentId, document.VariantIds);
+        foreach (var hash in document.AppliedBatches.ContentHashes) aggregate.AppliedBatches.RecordContentHash(hash);
+        foreach (var partition in document.AppliedBatches.Partitions)
+        {
+            foreach (var range in partition.Ranges)
+            {
+                Check(range.Length == 2 && range[0] <= range[1], $"appliedBatches.partitions[{partition.Partition}].ranges", "each range is [first, last] with first <= last");
+                aggregate.AppliedBatches.RecordRange(partition.Partition, new SequenceRange(range[0], range[1]));
+            }
+        }
+
+        for (var v = 0; v < document.Variants.Count; v++)
+        {
+            var variant = document.Variants[v];
+            var path = $"variants[{v}]";
+            Check(variant.VariantId == document.VariantIds[v], path + ".variantId", $"expected '{document.VariantIds[v]}', got '{variant.VariantId}'");
+            var counters = aggregate._counters[v];
+            counters.EventsByType[(int)EventType.Exposure] = variant.ExposureEvents;
+            counters.EventsByType[(int)EventType.Click] = variant.ClickEvents;
+            counters.EventsByType[(int)EventType.Conversion] = variant.ConversionEvents;
+            counters.ValueEvents = variant.ValueEvents;
+            counters.FirstTicks = variant.FirstEvent?.UtcTicks ?? long.MaxValue;
+            counters.LastTicks = variant.LastEvent?.UtcTicks ?? long.MinValue;
+            foreach (var user in variant.Users)
+            {
+                Check(!string.IsNullOrEmpty(user.User), path + ".users", "a user id is empty");
+                Check(user.Flags is > 0 and <= (int)UserFlags.All, $"{path}.users['{user.User}'].f", $"invalid flags {user.Flags}");
+                if (!aggregate._slots.TryGetValue(user.User, out var slot)) slot = aggregate.AddSlot(user.User);
+                ref var state = ref aggregate._states[slot * aggregate._variantIds.Length + v];
+                Check(state.Flags == UserFlags.None, $"{path}.users['{user.User}']", "the user appears twice");
+                state.Flags = (UserFlags)user.Flags;
+                state.ValueMicros = user.ValueMicros;
+                state.FirstExposureTicks = user.FirstExposureTicks;
+            }
+        }
+        return aggregate;
+    }
+
+    private AggregateDocument ToDocument()
+    {
+        var order = new int[_slotCount];
+        for (var i = 0; i < order.Length; i++) order[i] = i;
+        var users = _slotUsers;
+        Array.Sort(order, (a, b) => string.CompareOrdinal(users[a], users[b]));
+
+        var document = new AggregateDocument
+        {
+            SchemaVersion = SchemaVersion,
+            ExperimentId = ExperimentId,
+            VariantIds = [.. _variantIds],
+            AppliedBatches = new LedgerDocument
+            {
+                ContentHashes = [.. AppliedBatches.ContentHashes],
+                Partitions = AppliedBatches.Partitions
+                    .Select(p => new PartitionDocument { Partition = p.Key, Ranges = p.Value.Select(r => new[] { r.First, r.Last }).ToList() })
+                    .ToList(),
+            },
+        };
+        for (var v = 0; v < _variantIds.Length; v++)
+        {
+            var counters = _counters[v];
+            var variant = new VariantStateDocument
+            {
+                VariantId = _variantIds[v],
+                ExposureEvents = counters.EventsByType[(int)EventType.Exposure],
+                ClickEvents = counters.EventsByType[(int)EventType.Click],
+                ConversionEvents = counters.EventsByType[(int)EventType.Conversion],
+                ValueEvents = counters.ValueEvents,
+                FirstEvent = counters.FirstTicks == long.MaxValue ? null : new DateTimeOffset(counters.FirstTicks, TimeSpan.Zero),
+                LastEvent = counters.LastTicks == long.MinValue ? null : new DateTimeOffset(counters.LastTicks, TimeSpan.Zero),
+            };
+            foreach (var slot in order)
+            {
+                var state = _states[slot * _variantIds.Length + v];
+                if (state.Flags == UserFlags.None) continue;
+                variant.Users.Add(new UserStateDocument
+                {
+                    User = users[slot],
+                    Flags = (int)state.Flags,
+                    ValueMicros = state.ValueMicros,
+                    FirstExposureTicks = (state.Flags & UserFlags.Exposed) != 0 ? state.FirstExposureTicks : 0,
+                });
+            }
+            document.Variants.Add(variant);
+        }
+        return document;
+    }
+}

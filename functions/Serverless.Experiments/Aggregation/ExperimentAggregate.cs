@@ -1,0 +1,290 @@
+using System.Numerics;
+using System.Security.Cryptography;
+using System.Text;
+using Serverless.Experiments.Definitions;
+using Serverless.Experiments.Events;
+
+namespace Serverless.Experiments.Aggregation;
+
+[Flags]
+internal enum UserFlags : byte
+{
+    None = 0,
+    Exposed = 1,
+    Clicked = 2,
+    Converted = 4,
+    HasValue = 8,
+    All = Exposed | Clicked | Converted | HasValue,
+}
+
+/// <summary>What one user did in one variant. Every field merges by an order-free operation: OR, sum, minimum.</summary>
+internal struct UserVariantState
+{
+    public UserFlags Flags;
+    public long ValueMicros;
+    public long FirstExposureTicks;
+}
+
+/// <summary>Per-variant event counters; also merged by sums, minimum and maximum only.</summary>
+internal sealed class VariantCounters
+{
+    public readonly long[] EventsByType = new long[3];
+    public long ValueEvents;
+    public long FirstTicks = long.MaxValue;
+    public long LastTicks = long.MinValue;
+}
+
+/// <summary>
+/// The aggregate state of one experiment: per-user, per-variant state, per-variant counters and the ledger of
+/// applied batches. Applying the same set of batches in any order, any number of times, yields the same state and
+/// the same JSON bytes: every update is an OR, an integer sum, a minimum or a maximum, values are fixed-point
+/// integers, and serialisation sorts users and batch identities.
+/// </summary>
+public sealed partial class ExperimentAggregate
+{
+    private readonly string[] _variantIds;
+    private readonly VariantCounters[] _counters;
+    private readonly Dictionary<string, int> _slots = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _slotLookup;
+    private string[] _slotUsers = new string[1024];
+    private UserVariantState[] _states;
+    private int _slotCount;
+
+    private ExperimentAggregate(string experimentId, IReadOnlyList<string> variantIds)
+    {
+        ExperimentId = experimentId;
+        _variantIds = variantIds.ToArray();
+        _counters = _variantIds.Select(_ => new VariantCounters()).ToArray();
+        _states = new UserVariantState[_slotUsers.Length * _variantIds.Length];
+        _slotLookup = _slots.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
+
+    public string ExperimentId { get; }
+
+    public IReadOnlyList<string> VariantIds => _variantIds;
+
+    public AppliedBatchLedger AppliedBatches { get; } = new();
+
+    /// <summary>Distinct users seen in any variant.</summary>
+    public int DistinctUsers => _slotCount;
+
+    /// <summary>An empty aggregate for a new experiment.</summary>
+    public static ExperimentAggregate Create(ExperimentDefinition definition) =>
+        new(definition.Id, definition.Variants.Select(v => v.Id).ToList());
+
+    /// <summary>
+    /// Applies this experiment's events of <paramref name="batch"/> exactly once. A batch applied before changes
+    /// nothing and says so; for Event Hubs batches, events whose sequence numbers were applied before are skipped,
+    /// so a re-cut re-delivery counts only what is new.
+    /// </summary>
+    public BatchApplyResult Apply(EventBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var identity = batch.Identity;
+        if (AppliedBatches.IsFullyApplied(identity))
+        {
+            return new BatchApplyResult(ExperimentId, identity.Key, ApplyOutcome.AlreadyApplied, 0, CountEvents(batch));
+        }
+
+        var experimentIndex = batch.Catalog.IndexOf(ExperimentId);
+        if (experimentIndex >= 0) EnsureSameVariants(batch.Catalog.Experiments[experimentIndex]);
+        var checkSequences = AppliedBatches.OverlapsAny(identity);
+        int applied = 0, skipped = 0;
+        if (experimentIndex >= 0)
+        {
+            foreach (ref readonly var e in batch.AcceptedEvents)
+            {
+                if (e.ExperimentIndex != experimentIndex) continue;
+                if (checkSequences && AppliedBatches.Covers(identity.PartitionId!, e.SequenceNumber))
+                {
+                    skipped++;
+                    continue;
+                }
+                ApplyEvent(e, batch.UserOf(e));
+                applied++;
+            }
+        }
+        AppliedBatches.Record(identity);
+        return new BatchApplyResult(ExperimentId, identity.Key, skipped > 0 ? ApplyOutcome.PartlyApplied : ApplyOutcome.Applied, applied, skipped);
+    }
+
+    /// <summary>The per-variant figures and data-quality counts.</summary>
+    public AggregateSummary Summarize()
+    {
+        var variants = new VariantAggregate[_variantIds.Length];
+        for (var v = 0; v < _variantIds.Length; v++) variants[v] = SummarizeVariant(v);
+        long multi = 0;
+        for (var slot = 0; slot < _slotCount; slot++)
+        {
+            var present = 0;
+            for (var v = 0; v < _variantIds.Length; v++)
+            {
+                if (_states[slot * _variantIds.Length + v].Flags != UserFlags.None) present++;
+            }
+            if (present > 1) multi++;
+        }
+        return new AggregateSummary(ExperimentId, variants, _slotCount, multi, AppliedBatches.ContentHashes.Count, AppliedBatches.Partitions.Count);
+    }
+
+    /// <summary>
+    /// Exposed users per weight period and variant: <c>[period, variant]</c>, each user counted in the period of their
+    /// first exposure. <paramref name="periodStartTicks"/> must be ascending; exposures before the first start count in period 0.
+    /// </summary>
+    public long[,] ExposedUsersByPeriod(IReadOnlyList<long> periodStartTicks)
+    {
+        var counts = new long[Math.Max(1, periodStartTicks.Count), _variantIds.Length];
+        for (var slot = 0; slot < _slotCount; slot++)
+        {
+            for (var v = 0; v < _variantIds.Length; v++)
+            {
+                ref readonly var s = ref _states[slot * _variantIds.Length + v];
+                if ((s.Flags & UserFlags.Exposed) == 0) continue;
+                counts[PeriodOf(periodStartTicks, s.FirstExposureTicks), v]++;
+            }
+        }
+        return counts;
+    }
+
+    /// <summary>SHA-256 of the canonical JSON: the data hash that statistics and allocations record in their manifests.</summary>
+    public string ComputeHash() => Convert.ToHexStringLower(SHA256.HashData(ToUtf8Json()));
+
+    private static int PeriodOf(IReadOnlyList<long> starts, long ticks)
+    {
+        int lo = 0, hi = starts.Count - 1, found = 0;
+        while (lo <= hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (starts[mid] <= ticks)
+            {
+                found = mid;
+                lo = mid + 1;
+            }
+            else hi = mid - 1;
+        }
+        return found;
+    }
+
+    private int CountEvents(EventBatch batch)
+    {
+        var index = batch.Catalog.IndexOf(ExperimentId);
+        var count = 0;
+        foreach (ref readonly var e in batch.AcceptedEvents)
+        {
+            if (e.ExperimentIndex == index) count++;
+        }
+        return count;
+    }
+
+    private void EnsureSameVariants(ExperimentDefinition definition)
+    {
+        var ids = definition.Variants.Select(v => v.Id);
+        if (!ids.SequenceEqual(_variantIds, StringComparer.Ordinal))
+        {
+            throw new InvalidOperationException(
+                $"the aggregate of experiment '{ExperimentId}' has variants [{string.Join(", ", _variantIds)}] but the definition now has " +
+                $"[{string.Join(", ", ids)}]; variants cannot change while an experiment runs");
+        }
+    }
+
+    private void ApplyEvent(in AcceptedEvent e, ReadOnlySpan<byte> user)
+    {
+        var slot = SlotOf(user);
+        ref var state = ref _states[slot * _variantIds.Length + e.VariantIndex];
+        switch (e.Type)
+        {
+            case EventType.Exposure:
+                if ((state.Flags & UserFlags.Exposed) == 0 || e.TimestampTicks < state.FirstExposureTicks) state.FirstExposureTicks = e.TimestampTicks;
+                state.Flags |= UserFlags.Exposed;
+                break;
+            case EventType.Click:
+                state.Flags |= UserFlags.Clicked;
+                break;
+            case EventType.Conversion:
+                state.Flags |= UserFlags.Converted;
+                break;
+        }
+
+        var counters = _counters[e.VariantIndex];
+        if (e.HasValue)
+        {
+            state.Flags |= UserFlags.HasValue;
+            try
+            {
+                state.ValueMicros = checked(state.ValueMicros + e.ValueMicros);
+            }
+            catch (OverflowException)
+            {
+                throw new InvalidOperationException(
+                    $"experiment '{ExperimentId}', variant '{_variantIds[e.VariantIndex]}', user '{Encoding.UTF8.GetString(user)}': the value sum overflows");
+            }
+            counters.ValueEvents++;
+        }
+        counters.EventsByType[(int)e.Type]++;
+        if (e.TimestampTicks < counters.FirstTicks) counters.FirstTicks = e.TimestampTicks;
+        if (e.TimestampTicks > counters.LastTicks) counters.LastTicks = e.TimestampTicks;
+    }
+
+    private int SlotOf(ReadOnlySpan<byte> user)
+    {
+        Span<char> chars = stackalloc char[EventBatchParser.MaxIdBytes];
+        var length = Encoding.UTF8.GetChars(user, chars);
+        var key = chars[..length];
+        if (_slotLookup.TryGetValue(key, out var slot)) return slot;
+        return AddSlot(key.ToString());
+    }
+
+    private int AddSlot(string user)
+    {
+        if (_slotCount == _slotUsers.Length)
+        {
+            Array.Resize(ref _slotUsers, _slotUsers.Length * 2);
+            Array.Resize(ref _states, _slotUsers.Length * _variantIds.Length);
+        }
+        var slot = _slotCount++;
+        _slotUsers[slot] = user;
+        _slots.Add(user, slot);
+        return slot;
+    }
+
+    private VariantAggregate SummarizeVariant(int v)
+    {
+        long exposed = 0, converting = 0, clicking = 0, convertingUnexposed = 0, valueUnexposed = 0;
+        Int128 sum = 0, sumOfSquares = 0;
+        for (var slot = 0; slot < _slotCount; slot++)
+        {
+            ref readonly var s = ref _states[slot * _variantIds.Length + v];
+            if (s.Flags == UserFlags.None) continue;
+            if ((s.Flags & UserFlags.Exposed) != 0)
+            {
+                exposed++;
+                if ((s.Flags & UserFlags.Converted) != 0) converting++;
+                if ((s.Flags & UserFlags.Clicked) != 0) clicking++;
+                sum += s.ValueMicros;
+                sumOfSquares = checked(sumOfSquares + (Int128)s.ValueMicros * s.ValueMicros);
+            }
+            else
+            {
+                if ((s.Flags & UserFlags.Converted) != 0) convertingUnexposed++;
+                if ((s.Flags & UserFlags.HasValue) != 0) valueUnexposed++;
+            }
+        }
+
+        const double scale = EventBatch.ValueScale;
+        double? mean = exposed == 0 ? null : (double)sum / scale / exposed;
+        double? variance = null;
+        if (exposed >= 2)
+        {
+            // n*Q - S^2 exactly, then one rounding: no cancellation however large the mean.
+            var numerator = exposed * (BigInteger)sumOfSquares - (BigInteger)sum * sum;
+            variance = (double)numerator / ((double)exposed * (exposed - 1)) / (scale * scale);
+        }
+        var counters = _counters[v];
+        return new VariantAggregate(
+            _variantIds[v], exposed, converting, clicking,
+            counters.EventsByType[(int)EventType.Exposure], counters.EventsByType[(int)EventType.Click], counters.EventsByType[(int)EventType.Conversion],
+            counters.ValueEvents, (double)sum / scale, (double)sumOfSquares / (scale * scale), mean, variance,
+            convertingUnexposed, valueUnexposed,
+            counters.FirstTicks == long.MaxValue ? null : new DateTimeOffset(counters.FirstTicks, TimeSpan.Zero),
+            counters.LastTicks == long.MinValue ? null : new DateTimeOffset(counters.LastTicks, TimeSpan.Zero));
+    }
+}
