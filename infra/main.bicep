@@ -66,6 +66,9 @@ param weeklyForecastSchedule string = '0 0 4 * * MON'
 @description('NCRONTAB schedule (UTC) of the recommendation refresh timer.')
 param recommendationRefreshSchedule string = '0 30 2 * * *'
 
+@description('Container image of the Azure ML environment training jobs run in.')
+param trainerImage string = 'mcr.microsoft.com/dotnet/runtime:10.0'
+
 @description('Turn on Key Vault purge protection (cannot be turned off again).')
 param keyVaultPurgeProtection bool = false
 
@@ -89,6 +92,9 @@ var names = {
   functionApp: 'func-${token}'
 }
 var deploymentContainerName = 'app-package'
+// The blob and Cosmos DB containers the Storage adapters use (their defaults in StorageSettings).
+var appBlobContainerName = 'serverless'
+var appCosmosContainerName = 'documents'
 var cosmosDatabaseName = 'serverless'
 var eventHubName = 'behaviour-events'
 var eventHubConsumerGroup = 'aggregation'
@@ -128,6 +134,7 @@ module storage 'modules/storage.bicep' = {
     tags: tags
     name: names.storage
     deploymentContainerName: deploymentContainerName
+    appContainerName: appBlobContainerName
   }
 }
 
@@ -178,6 +185,8 @@ module machineLearning 'modules/machinelearning.bicep' = {
     maxNodeCount: gpuMaxNodeCount
     idleSecondsBeforeScaleDown: gpuIdleSecondsBeforeScaleDown
     trainingIdentityId: identity.outputs.trainingIdentityId
+    trainerEnvironmentName: 'serverless-trainer'
+    trainerImage: trainerImage
   }
 }
 
@@ -219,13 +228,23 @@ var functionAppSettings = {
   // Timer schedules, bound as %WeeklyForecastSchedule% and %RecommendationRefreshSchedule%.
   WeeklyForecastSchedule: weeklyForecastSchedule
   RecommendationRefreshSchedule: recommendationRefreshSchedule
-  // The app's adapters (see docs/architecture.md): an account URI selects the Azure adapter.
+  // The app's storage adapters: an account URI selects the Azure adapter with managed identity.
   Serverless__Storage__Blobs: storage.outputs.blobEndpoint
+  Serverless__Storage__BlobContainer: appBlobContainerName
   Serverless__Storage__Documents: cosmos.outputs.endpoint
+  Serverless__Storage__CosmosDatabase: cosmos.outputs.databaseName
+  Serverless__Storage__CosmosContainer: appCosmosContainerName
+  Serverless__Storage__ManagedIdentityClientId: identity.outputs.appClientId
+  // The instance file system is not durable on Flex Consumption: notifications go to the logs.
+  Serverless__Storage__Notifications: 'log'
+  // Training runs as Azure ML Command jobs on the GPU cluster.
+  Serverless__Training__Mode: 'AzureMl'
   Serverless__Training__AzureMl__SubscriptionId: subscription().subscriptionId
   Serverless__Training__AzureMl__ResourceGroup: rg.name
   Serverless__Training__AzureMl__Workspace: machineLearning.outputs.workspaceName
   Serverless__Training__AzureMl__Compute: machineLearning.outputs.computeName
+  Serverless__Training__AzureMl__Environment: machineLearning.outputs.trainerEnvironment
+  Serverless__Training__AzureMl__ManagedIdentityClientId: identity.outputs.appClientId
   // Telemetry with Entra ID authentication.
   APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.outputs.applicationInsightsConnectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.outputs.appClientId};Authorization=AAD'

@@ -7,6 +7,8 @@
 //   recommendations  pk = '<service>|<user>'      read a user's list in one service
 //   experiments      pk = '<experimentId>'        read or update one experiment's aggregates
 //   assignments      pk = '<experimentId>|<user>' sticky variant for a user in an experiment
+//   documents        pk chosen by the caller       the document adapter's container today
+//                                                  (Serverless:Storage:CosmosContainer)
 param location string
 param tags object
 param accountName string
@@ -16,6 +18,7 @@ var containerNames = [
   'recommendations'
   'experiments'
   'assignments'
+  'documents'
 ]
 
 resource account 'Microsoft.DocumentDB/databaseAccounts@2025-04-15' = {

@@ -4,8 +4,8 @@
 // - The workspace reaches its default storage with Entra ID (systemDatastoresAuthMode 'identity',
 //   a preview feature), because the shared storage account has shared keys disabled. Its
 //   system-assigned identity's role assignments are created by the service.
-// - No container registry: jobs run on a public base image, so none is needed. Add one and
-//   set 'containerRegistry' if jobs need custom images.
+// - No container registry: jobs run in the 'serverless-trainer' environment, a public .NET runtime
+//   image, so nothing is built. Add a registry and set 'containerRegistry' for custom images.
 // - The cluster scales to zero nodes when idle and runs jobs as the training identity, which
 //   reads datasets and writes models in the data lake.
 param location string
@@ -23,6 +23,10 @@ param maxNodeCount int
 @description('Seconds a node stays idle before the cluster scales it down.')
 param idleSecondsBeforeScaleDown int
 param trainingIdentityId string
+@description('Name of the environment training jobs run in (referenced as azureml:<name>:<version>).')
+param trainerEnvironmentName string
+@description('Container image of the trainer environment: the .NET runtime the trainer runs on.')
+param trainerImage string
 
 resource workspace 'Microsoft.MachineLearningServices/workspaces@2025-06-01' = {
   name: workspaceName
@@ -77,6 +81,25 @@ resource cluster 'Microsoft.MachineLearningServices/workspaces/computes@2025-06-
   }
 }
 
+resource trainerEnvironment 'Microsoft.MachineLearningServices/workspaces/environments@2025-06-01' = {
+  parent: workspace
+  name: trainerEnvironmentName
+  properties: {
+    description: 'Runtime for the Serverless trainer (tools/Serverless.Trainer).'
+  }
+}
+
+resource trainerEnvironmentVersion 'Microsoft.MachineLearningServices/workspaces/environments/versions@2025-06-01' = {
+  parent: trainerEnvironment
+  name: '1'
+  properties: {
+    image: trainerImage
+    osType: 'Linux'
+    description: 'Public .NET runtime image; the trainer is passed to the job as code or input.'
+  }
+}
+
 output workspaceName string = workspace.name
 output workspaceId string = workspace.id
 output computeName string = cluster.name
+output trainerEnvironment string = 'azureml:${trainerEnvironment.name}:${trainerEnvironmentVersion.name}'

@@ -10,9 +10,12 @@ param tags object
 param name string
 @description('Name of the container that holds the Function App deployment package.')
 param deploymentContainerName string
+@description('Container the app\'s blob adapter writes artifacts into (Serverless:Storage:BlobContainer).')
+param appContainerName string
 
-// Data lake containers, one per artifact family (see docs/operations.md).
+// Data lake containers: the app's own container plus one per artifact family (see docs/operations.md).
 var dataContainerNames = [
+  appContainerName
   'datasets'
   'models'
   'forecasts'
