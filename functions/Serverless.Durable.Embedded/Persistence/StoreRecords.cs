@@ -1,0 +1,75 @@
+using Serverless.Durable.Embedded.History;
+
+namespace Serverless.Durable.Embedded.Persistence;
+
+/// <summary>An instance row as the engine reads it.</summary>
+internal sealed record InstanceRow(
+    string Id,
+    string Name,
+    string ExecutionId,
+    OrchestrationRuntimeStatus Status,
+    string? Input,
+    string? Output,
+    string? CustomStatus,
+    TaskFailureDetails? Failure,
+    DateTime CreatedAt,
+    DateTime UpdatedAt,
+    DateTime? ScheduledStart,
+    long HistoryCount,
+    ParentReference? Parent);
+
+/// <summary>Where a sub-orchestration reports back to.</summary>
+internal sealed record ParentReference(string InstanceId, string Name, string ExecutionId, int TaskId);
+
+/// <summary>Inbox message kinds, stored as integers so the claim query can filter on them.</summary>
+internal enum MessageKind
+{
+    ExecutionStarted = 1,
+    Completion = 2,
+    TimerFired = 3,
+    EventRaised = 4,
+    Terminate = 5,
+    Suspend = 6,
+    Resume = 7,
+}
+
+/// <summary>A message waiting in an instance's inbox.</summary>
+internal sealed record InboxMessage(long Id, MessageKind Kind, DurableEvent Event);
+
+/// <summary>An instance claimed for one episode, with the messages it is to apply.</summary>
+internal sealed record OrchestrationWorkItem(InstanceRow Instance, List<InboxMessage> Messages);
+
+/// <summary>An activity leased for execution.</summary>
+internal sealed record ActivityWorkItem(long Id, string InstanceId, string ExecutionId, int TaskId, string Name, string? Input, int Attempt);
+
+/// <summary>The result of running an activity, to be committed with its work item's removal.</summary>
+internal sealed record ActivityCompletion(ActivityWorkItem Item, string? Result, TaskFailureDetails? Failure, DateTime CompletedAt);
+
+/// <summary>The new state of an instance after an episode, with everything to write in the same transaction.</summary>
+internal sealed class EpisodeCommit
+{
+    public required InstanceRow Instance { get; init; }
+
+    public List<long> ConsumedMessageIds { get; } = [];
+
+    public List<DurableEvent> AppendHistory { get; } = [];
+
+    public List<DurableEvent> Actions { get; } = [];
+
+    public OrchestrationRuntimeStatus Status { get; set; }
+
+    public string? Output { get; set; }
+
+    public TaskFailureDetails? Failure { get; set; }
+
+    public string? CustomStatus { get; set; }
+
+    /// <summary>For continue-as-new: the next execution's id, input and carried-over events.</summary>
+    public string? NewExecutionId { get; set; }
+
+    public string? NewInput { get; set; }
+
+    public List<(string Name, string? Data)> CarriedOverEvents { get; } = [];
+
+    public bool IsTerminal => Status.IsTerminal();
+}
