@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace Serverless.Storage.Documents;
 
 /// <summary>
@@ -10,6 +12,23 @@ public static class DocumentKey
 {
     public const int MaxIdLength = 255;
     public const int MaxPartitionKeyLength = 1024;
+
+    /// <summary>Validates a document's address; every adapter calls this before touching storage.</summary>
+    public static void Validate(string partitionKey, string id)
+    {
+        ValidatePartitionKey(partitionKey);
+        ValidateId(id);
+    }
+
+    /// <summary>Validates a document's address and that it has a JSON body (not a default <see cref="JsonElement"/>).</summary>
+    public static void Validate(string partitionKey, string id, JsonElement body)
+    {
+        Validate(partitionKey, id);
+        if (body.ValueKind == JsonValueKind.Undefined)
+        {
+            throw new ArgumentException($"Document '{id}' in partition '{partitionKey}' has no JSON body (default JsonElement).", nameof(body));
+        }
+    }
 
     public static void ValidatePartitionKey(string partitionKey, string parameterName = "partitionKey")
     {

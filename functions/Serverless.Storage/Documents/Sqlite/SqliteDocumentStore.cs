@@ -43,7 +43,7 @@ public sealed class SqliteDocumentStore : IDocumentStore, IDisposable
 
     public async Task<StoredDocument?> ReadAsync(string partitionKey, string id, CancellationToken cancellationToken = default)
     {
-        Validate(partitionKey, id);
+        DocumentKey.Validate(partitionKey, id);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = Command(connection, "SELECT etag, body FROM documents WHERE partition_key = $pk AND id = $id",
             ("$pk", partitionKey), ("$id", id));
@@ -57,7 +57,7 @@ public sealed class SqliteDocumentStore : IDocumentStore, IDisposable
 
     public async Task<string> CreateAsync(string partitionKey, string id, JsonElement body, CancellationToken cancellationToken = default)
     {
-        Validate(partitionKey, id, body);
+        DocumentKey.Validate(partitionKey, id, body);
         var etag = NewETag();
         var inserted = await ExecuteAsync(
             """
@@ -70,7 +70,7 @@ public sealed class SqliteDocumentStore : IDocumentStore, IDisposable
 
     public async Task<string> UpsertAsync(string partitionKey, string id, JsonElement body, CancellationToken cancellationToken = default)
     {
-        Validate(partitionKey, id, body);
+        DocumentKey.Validate(partitionKey, id, body);
         var etag = NewETag();
         await ExecuteAsync(
             """
@@ -83,7 +83,7 @@ public sealed class SqliteDocumentStore : IDocumentStore, IDisposable
 
     public async Task<string> ReplaceAsync(string partitionKey, string id, JsonElement body, string ifMatchETag, CancellationToken cancellationToken = default)
     {
-        Validate(partitionKey, id, body);
+        DocumentKey.Validate(partitionKey, id, body);
         ArgumentException.ThrowIfNullOrWhiteSpace(ifMatchETag);
         var etag = NewETag();
         var updated = await ExecuteAsync(
@@ -100,7 +100,7 @@ public sealed class SqliteDocumentStore : IDocumentStore, IDisposable
 
     public async Task<bool> DeleteAsync(string partitionKey, string id, CancellationToken cancellationToken = default)
     {
-        Validate(partitionKey, id);
+        DocumentKey.Validate(partitionKey, id);
         var deleted = await ExecuteAsync("DELETE FROM documents WHERE partition_key = $pk AND id = $id",
             cancellationToken, ("$pk", partitionKey), ("$id", id)).ConfigureAwait(false);
         return deleted == 1;
@@ -182,19 +182,4 @@ public sealed class SqliteDocumentStore : IDocumentStore, IDisposable
         literal.Replace("[", "[[]").Replace("*", "[*]").Replace("?", "[?]");
 
     private static string NewETag() => Guid.NewGuid().ToString("N");
-
-    private static void Validate(string partitionKey, string id)
-    {
-        DocumentKey.ValidatePartitionKey(partitionKey);
-        DocumentKey.ValidateId(id);
-    }
-
-    private static void Validate(string partitionKey, string id, JsonElement body)
-    {
-        Validate(partitionKey, id);
-        if (body.ValueKind == JsonValueKind.Undefined)
-        {
-            throw new ArgumentException($"Document '{id}' in partition '{partitionKey}' has no JSON body (default JsonElement).", nameof(body));
-        }
-    }
 }
