@@ -123,6 +123,8 @@ public sealed class ExperimentDefinition
         if (string.IsNullOrWhiteSpace(id)) Fail($"{path}.id", "experiment id is required");
         if (variants.Count < 2) Fail($"{path}.variants", $"an experiment needs at least 2 variants, found {variants.Count}");
 
+        // Weights are checked against the floor only when the floor itself is sound, so one mistake gives one error.
+        var floorIsSound = double.IsFinite(floorWeight) && floorWeight >= 0 && floorWeight * variants.Count <= 1 + WeightTolerance;
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var weightSum = 0.0;
         for (var i = 0; i < variants.Count; i++)
@@ -139,7 +141,7 @@ public sealed class ExperimentDefinition
             else
             {
                 weightSum += variant.InitialWeight;
-                if (mode == AllocationMode.ThompsonSampling && variant.InitialWeight < floorWeight - WeightTolerance)
+                if (mode == AllocationMode.ThompsonSampling && floorIsSound && variant.InitialWeight < floorWeight - WeightTolerance)
                 {
                     Fail($"{variantPath}.weight", $"weight of '{variant.Id}' ({variant.InitialWeight}) is below the floor weight {floorWeight}");
                 }

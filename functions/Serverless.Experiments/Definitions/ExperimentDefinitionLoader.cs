@@ -30,7 +30,7 @@ public static class ExperimentDefinitionLoader
     /// <summary>Loads one or many definitions; throws <see cref="ExperimentDefinitionException"/> listing every problem.</summary>
     public static IReadOnlyList<ExperimentDefinition> Load(ReadOnlySpan<byte> utf8Json, string sourceName)
     {
-        if (utf8Json.StartsWith("\xEF\xBB\xBF"u8)) utf8Json = utf8Json[3..];
+        if (utf8Json.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) utf8Json = utf8Json[3..];
         JsonDocument document;
         try
         {

@@ -351,5 +351,5 @@ public sealed class EventBatchParser : IDisposable
     private static string Text(ReadOnlySpan<byte> utf8) => Encoding.UTF8.GetString(utf8);
 
     private static ReadOnlySpan<byte> SkipByteOrderMark(ReadOnlySpan<byte> utf8) =>
-        utf8.StartsWith("\xEF\xBB\xBF"u8) ? utf8[3..] : utf8;
+        utf8.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? utf8[3..] : utf8;
 }

@@ -182,23 +182,19 @@ internal static class EventRecordReader
         switch (reader.TokenType)
         {
             case JsonTokenType.String:
-                if (!TryUnescaped(ref reader, scratch, out var text))
+                if (!reader.TryGetDateTimeOffset(out var instant) || !TryUnescaped(ref reader, scratch, out var text))
                 {
                     e.TimestampState = TimestampState.Invalid;
                 }
                 else if (!HasOffset(text))
                 {
-                    // Without an offset the reader would assume the machine's zone: refuse rather than guess.
+                    // Without an offset the reader assumes the machine's zone: refuse rather than guess.
                     e.TimestampState = TimestampState.MissingOffset;
-                }
-                else if (reader.TryGetDateTimeOffset(out var instant))
-                {
-                    e.TimestampState = TimestampState.Valid;
-                    e.TimestampTicks = instant.UtcTicks;
                 }
                 else
                 {
-                    e.TimestampState = TimestampState.Invalid;
+                    e.TimestampState = TimestampState.Valid;
+                    e.TimestampTicks = instant.UtcTicks;
                 }
                 break;
             case JsonTokenType.Number:
