@@ -1,0 +1,4 @@
+namespace Serverless.Forecasting.Import;
+
+/// <summary>A rejected row: where it was, which field was wrong, why, and the raw text.</summary>
+public sealed record QuarantineRecord(string File, long Line, string Field, string Reason, string RawText);
