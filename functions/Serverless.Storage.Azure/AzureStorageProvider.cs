@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Azure.Core;
 using Azure.Identity;
 using Azure.Storage.Blobs;
@@ -70,6 +71,10 @@ public sealed class AzureStorageProvider(TokenCredential? credential = null) : I
         await database.CreateContainerIfNotExistsAsync(new ContainerProperties(location.Container, CosmosDocumentStore.PartitionKeyPath), cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
+    // One credential per identity, shared by the clients, so tokens are fetched and cached once.
+    private readonly ConcurrentDictionary<string, TokenCredential> _credentials = new();
+
     private TokenCredential Credential(string? managedIdentityClientId) =>
-        credential ?? new DefaultAzureCredential(new DefaultAzureCredentialOptions { ManagedIdentityClientId = managedIdentityClientId });
+        credential ?? _credentials.GetOrAdd(managedIdentityClientId ?? "", clientId =>
+            new DefaultAzureCredential(new DefaultAzureCredentialOptions { ManagedIdentityClientId = clientId.Length == 0 ? null : clientId }));
 }

@@ -35,9 +35,18 @@ esac
 
 azurite_js="node_modules/azurite/dist/src/azurite.js"
 cosmos_js="node_modules/@vercel/cosmosdb-server/lib/cli.js"
-if [[ ! -f "$azurite_js" || ! -f "$cosmos_js" ]]; then
-  echo "start.sh: installing emulators (npm ci)" >&2
-  npm ci --no-audit --no-fund --loglevel=error >&2
+installed() { [[ -f "$azurite_js" && -f "$cosmos_js" ]]; }
+if ! installed; then
+  # Several test runs may start at once on a fresh clone: one installs, the others wait for it.
+  mkdir -p "$here/.run"
+  exec 9>"$here/.run/install.lock"
+  flock 9
+  if ! installed; then
+    echo "start.sh: installing emulators (npm ci)" >&2
+    npm ci --no-audit --no-fund --loglevel=error >&2
+  fi
+  flock -u 9
+  exec 9>&-
 fi
 
 mkdir -p "$run_dir"
