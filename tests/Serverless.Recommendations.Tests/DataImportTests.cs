@@ -135,6 +135,27 @@ public class DataImportTests
         Assert.Equal(1_735_689_600_000, data.Timestamps[0]);
     }
 
+    [Theory]
+    [InlineData("2025-01-02T10:00:00Z", "2025-01-02T10:00:00Z")]
+    [InlineData("2025-01-02T12:00:00+02:00", "2025-01-02T10:00:00Z")]
+    [InlineData("2025-01-02T10:00:00", "2025-01-02T10:00:00Z")]
+    [InlineData("2025-01-02T10:00:00.250Z", "2025-01-02T10:00:00.250Z")]
+    [InlineData("2025-01-02", "2025-01-02T00:00:00Z")]
+    public void Iso_timestamps_parse_as_utc(string text, string expected)
+    {
+        Assert.True(InteractionCsv.TryParseTimestamp(text, out var ms));
+        Assert.Equal(DateTimeOffset.Parse(expected, System.Globalization.CultureInfo.InvariantCulture).ToUnixTimeMilliseconds(), ms);
+    }
+
+    [Theory]
+    [InlineData("2025-13-01T00:00:00Z")]
+    [InlineData("2025-02-30T00:00:00Z")]
+    [InlineData("2025-01-02T24:00:00Z")]
+    [InlineData("2025-01-0xT00:00:00Z")]
+    [InlineData("02/01/2025")]
+    [InlineData("1735689600")]
+    public void Malformed_timestamps_are_rejected(string text) => Assert.False(InteractionCsv.TryParseTimestamp(text, out _));
+
     [Fact]
     public void Id_maps_serialize_and_load_back()
     {

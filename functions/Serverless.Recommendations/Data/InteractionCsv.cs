@@ -95,6 +95,7 @@ public static class InteractionCsv
 
     public static bool TryParseTimestamp(string text, out long unixMs)
     {
+        if (TryParseUtcSeconds(text, out unixMs)) return true;
         if (DateTimeOffset.TryParseExact(text, TimestampFormats, CultureInfo.InvariantCulture,
                 DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var value))
         {
@@ -103,6 +104,29 @@ public static class InteractionCsv
         }
         unixMs = 0;
         return false;
+    }
+
+    /// <summary>The fast path for the form this library writes, <c>yyyy-MM-ddTHH:mm:ssZ</c> (most of a large file).</summary>
+    private static bool TryParseUtcSeconds(string text, out long unixMs)
+    {
+        unixMs = 0;
+        if (text.Length != 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' || text[16] != ':' || text[19] != 'Z')
+        {
+            return false;
+        }
+        var span = text.AsSpan();
+        const NumberStyles digits = NumberStyles.None;
+        if (!int.TryParse(span[..4], digits, CultureInfo.InvariantCulture, out var year) || year < 1
+            || !int.TryParse(span[5..7], digits, CultureInfo.InvariantCulture, out var month) || month is < 1 or > 12
+            || !int.TryParse(span[8..10], digits, CultureInfo.InvariantCulture, out var day) || day < 1 || day > DateTime.DaysInMonth(year, month)
+            || !int.TryParse(span[11..13], digits, CultureInfo.InvariantCulture, out var hour) || hour > 23
+            || !int.TryParse(span[14..16], digits, CultureInfo.InvariantCulture, out var minute) || minute > 59
+            || !int.TryParse(span[17..19], digits, CultureInfo.InvariantCulture, out var second) || second > 59)
+        {
+            return false;
+        }
+        unixMs = new DateTimeOffset(year, month, day, hour, minute, second, TimeSpan.Zero).ToUnixTimeMilliseconds();
+        return true;
     }
 
     private static bool ParseHeader(string headerLine, List<string> fields, string fileName)

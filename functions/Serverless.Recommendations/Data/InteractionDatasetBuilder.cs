@@ -11,7 +11,7 @@ public sealed class InteractionDatasetBuilder
     private readonly Dictionary<string, int> _items = new(StringComparer.Ordinal);
     private readonly List<string> _userIds = [];
     private readonly List<string> _itemIds = [];
-    private readonly Dictionary<long, int> _slots = [];
+    private readonly Dictionary<long, int> _slots = new(PairKeyComparer.Instance);
     private readonly List<long> _keys = [];
     private readonly List<double> _weights = [];
     private readonly List<long> _timestamps = [];
@@ -89,5 +89,22 @@ public sealed class InteractionDatasetBuilder
         map.Add(id, index);
         ids.Add(id);
         return index;
+    }
+
+    /// <summary>
+    /// Mixes both halves of a (user, item) key: long's own hash XORs them, which maps small dense
+    /// indices onto a few thousand buckets and makes a million-row import crawl.
+    /// </summary>
+    private sealed class PairKeyComparer : IEqualityComparer<long>
+    {
+        public static readonly PairKeyComparer Instance = new();
+
+        public bool Equals(long x, long y) => x == y;
+
+        public int GetHashCode(long key)
+        {
+            var z = (ulong)key * 0x9E3779B97F4A7C15UL;
+            return (int)(z ^ (z >> 32));
+        }
     }
 }
