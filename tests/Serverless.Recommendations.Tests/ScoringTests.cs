@@ -68,6 +68,14 @@ public class ScoringTests
     }
 
     [Fact]
+    public void Asking_for_no_items_gives_empty_lists()
+    {
+        var lists = UserRecommender.Recommend(Model.Value, new Shard(0, 0, 5), 0);
+        Assert.Equal(5, lists.Count);
+        Assert.All(lists, l => Assert.Empty(l.Items));
+    }
+
+    [Fact]
     public void Shard_plans_cover_every_index_once()
     {
         var shards = Shard.Plan(103, 10);

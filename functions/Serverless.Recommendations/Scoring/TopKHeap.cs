@@ -20,7 +20,7 @@ internal sealed class TopKHeap
     public int Capacity => _items.Length;
 
     /// <summary>The score a new pair must beat once the heap is full.</summary>
-    public float Threshold => Count < Capacity ? float.NegativeInfinity : _scores[0];
+    public float Threshold => Capacity == 0 ? float.PositiveInfinity : Count < Capacity ? float.NegativeInfinity : _scores[0];
 
     public void Clear() => Count = 0;
 
