@@ -183,7 +183,10 @@ public class AggregationTests
         Assert.StartsWith("ranker.json", ex.Message, StringComparison.Ordinal);
     }
 
-    /// <summary>Batches of random events over 300 users: conversions and values may precede exposures, users repeat across batches.</summary>
+    /// <summary>
+    /// Batches of random events over 300 users: conversions and values may precede exposures, users repeat across batches
+    /// and appear in several variants.
+    /// </summary>
     private List<EventBatch> RandomBatches(int seed, int batchCount, int eventsPerBatch)
     {
         var random = new Random(seed);
@@ -198,7 +201,10 @@ public class AggregationTests
                 double? value = type == "conversion" ? Math.Round(random.NextDouble() * 100, 2) : null;
                 var experiment = random.Next(10) == 0 ? "search" : "ranker";
                 var variant = Fixtures.VariantId(random.Next(experiment == "search" ? 2 : 3));
-                lines.Add(Fixtures.Event($"b{b}-{i}", experiment, variant, $"user-{random.Next(300)}", type, T.AddSeconds(random.Next(86_400)), value));
+                var user = random.Next(300);
+                // Every fifth id is longer than the inline key space of the user table.
+                var userId = user % 5 == 0 ? $"user-{user}-{new string('x', 30)}" : $"user-{user}";
+                lines.Add(Fixtures.Event($"b{b}-{i}", experiment, variant, userId, type, T.AddSeconds(random.Next(86_400)), value));
             }
             batches.Add(Fixtures.ParseLines(_catalog, lines, $"batch-{b}.jsonl"));
         }

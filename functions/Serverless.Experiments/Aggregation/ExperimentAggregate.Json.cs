@@ -66,8 +66,9 @@ public sealed partial class ExperimentAggregate
             {
                 Check(!string.IsNullOrEmpty(user.User), path + ".users", "a user id is empty");
                 Check(user.Flags is > 0 and <= (int)UserFlags.All, $"{path}.users['{user.User}'].f", $"invalid flags {user.Flags}");
-                if (!aggregate._slots.TryGetValue(user.User, out var slot)) slot = aggregate.AddSlot(user.User);
-                ref var state = ref aggregate._states[slot * aggregate._variantIds.Length + v];
+                var key = Encoding.UTF8.GetBytes(user.User);
+                Check(key.Length <= EventBatchParser.MaxIdBytes, $"{path}.users['{user.User}']", $"a user id is longer than {EventBatchParser.MaxIdBytes} bytes");
+                ref var state = ref aggregate._users.StateOf(aggregate._users.FindOrAdd(key), v);
                 Check(state.Flags == UserFlags.None, $"{path}.users['{user.User}']", "the user appears twice");
                 state.Flags = (UserFlags)user.Flags;
                 state.ValueMicros = user.ValueMicros;
@@ -79,9 +80,13 @@ public sealed partial class ExperimentAggregate
 
     private AggregateDocument ToDocument()
     {
-        var order = new int[_slotCount];
-        for (var i = 0; i < order.Length; i++) order[i] = i;
-        var users = _slotUsers;
+        var users = new string[_users.Count];
+        var order = new int[_users.Count];
+        for (var i = 0; i < order.Length; i++)
+        {
+            users[i] = _users.UserOf(i);
+            order[i] = i;
+        }
         Array.Sort(order, (a, b) => string.CompareOrdinal(users[a], users[b]));
 
         var document = new AggregateDocument
@@ -112,7 +117,7 @@ public sealed partial class ExperimentAggregate
             };
             foreach (var slot in order)
             {
-                var state = _states[slot * _variantIds.Length + v];
+                var state = _users.Get(slot, v);
                 if (state.Flags == UserFlags.None) continue;
                 variant.Users.Add(new UserStateDocument
                 {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 using System.Security.Cryptography;
 using System.Text;
@@ -5,25 +6,6 @@ using Serverless.Experiments.Definitions;
 using Serverless.Experiments.Events;
 
 namespace Serverless.Experiments.Aggregation;
-
-[Flags]
-internal enum UserFlags : byte
-{
-    None = 0,
-    Exposed = 1,
-    Clicked = 2,
-    Converted = 4,
-    HasValue = 8,
-    All = Exposed | Clicked | Converted | HasValue,
-}
-
-/// <summary>What one user did in one variant. Every field merges by an order-free operation: OR, sum, minimum.</summary>
-internal struct UserVariantState
-{
-    public UserFlags Flags;
-    public long ValueMicros;
-    public long FirstExposureTicks;
-}
 
 /// <summary>Per-variant event counters; also merged by sums, minimum and maximum only.</summary>
 internal sealed class VariantCounters
@@ -44,19 +26,13 @@ public sealed partial class ExperimentAggregate
 {
     private readonly string[] _variantIds;
     private readonly VariantCounters[] _counters;
-    private readonly Dictionary<string, int> _slots = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _slotLookup;
-    private string[] _slotUsers = new string[1024];
-    private UserVariantState[] _states;
-    private int _slotCount;
+    private readonly UserStateTable _users = new();
 
     private ExperimentAggregate(string experimentId, IReadOnlyList<string> variantIds)
     {
         ExperimentId = experimentId;
         _variantIds = variantIds.ToArray();
         _counters = _variantIds.Select(_ => new VariantCounters()).ToArray();
-        _states = new UserVariantState[_slotUsers.Length * _variantIds.Length];
-        _slotLookup = _slots.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
     public string ExperimentId { get; }
@@ -66,7 +42,7 @@ public sealed partial class ExperimentAggregate
     public AppliedBatchLedger AppliedBatches { get; } = new();
 
     /// <summary>Distinct users seen in any variant.</summary>
-    public int DistinctUsers => _slotCount;
+    public int DistinctUsers => _users.Count;
 
     /// <summary>An empty aggregate for a new experiment.</summary>
     public static ExperimentAggregate Create(ExperimentDefinition definition) =>
@@ -90,20 +66,7 @@ public sealed partial class ExperimentAggregate
         if (experimentIndex >= 0) EnsureSameVariants(batch.Catalog.Experiments[experimentIndex]);
         var checkSequences = AppliedBatches.OverlapsAny(identity);
         int applied = 0, skipped = 0;
-        if (experimentIndex >= 0)
-        {
-            foreach (ref readonly var e in batch.AcceptedEvents)
-            {
-                if (e.ExperimentIndex != experimentIndex) continue;
-                if (checkSequences && AppliedBatches.Covers(identity.PartitionId!, e.SequenceNumber))
-                {
-                    skipped++;
-                    continue;
-                }
-                ApplyEvent(e, batch.UserOf(e));
-                applied++;
-            }
-        }
+        if (experimentIndex >= 0) ApplyEvents(batch, experimentIndex, checkSequences ? identity.PartitionId : null, ref applied, ref skipped);
         AppliedBatches.Record(identity);
         return new BatchApplyResult(ExperimentId, identity.Key, skipped > 0 ? ApplyOutcome.PartlyApplied : ApplyOutcome.Applied, applied, skipped);
     }
@@ -113,17 +76,7 @@ public sealed partial class ExperimentAggregate
     {
         var variants = new VariantAggregate[_variantIds.Length];
         for (var v = 0; v < _variantIds.Length; v++) variants[v] = SummarizeVariant(v);
-        long multi = 0;
-        for (var slot = 0; slot < _slotCount; slot++)
-        {
-            var present = 0;
-            for (var v = 0; v < _variantIds.Length; v++)
-            {
-                if (_states[slot * _variantIds.Length + v].Flags != UserFlags.None) present++;
-            }
-            if (present > 1) multi++;
-        }
-        return new AggregateSummary(ExperimentId, variants, _slotCount, multi, AppliedBatches.ContentHashes.Count, AppliedBatches.Partitions.Count);
+        return new AggregateSummary(ExperimentId, variants, _users.Count, _users.UsersInSeveralVariants, AppliedBatches.ContentHashes.Count, AppliedBatches.Partitions.Count);
     }
 
     /// <summary>
@@ -133,11 +86,11 @@ public sealed partial class ExperimentAggregate
     public long[,] ExposedUsersByPeriod(IReadOnlyList<long> periodStartTicks)
     {
         var counts = new long[Math.Max(1, periodStartTicks.Count), _variantIds.Length];
-        for (var slot = 0; slot < _slotCount; slot++)
+        for (var slot = 0; slot < _users.Count; slot++)
         {
             for (var v = 0; v < _variantIds.Length; v++)
             {
-                ref readonly var s = ref _states[slot * _variantIds.Length + v];
+                var s = _users.Get(slot, v);
                 if ((s.Flags & UserFlags.Exposed) == 0) continue;
                 counts[PeriodOf(periodStartTicks, s.FirstExposureTicks), v]++;
             }
@@ -186,10 +139,50 @@ public sealed partial class ExperimentAggregate
         }
     }
 
-    private void ApplyEvent(in AcceptedEvent e, ReadOnlySpan<byte> user)
+    /// <summary>How many events ahead the user table is asked to fetch (twice this for the bucket).</summary>
+    private const int PrefetchDistance = 8;
+
+    private void ApplyEvents(EventBatch batch, int experimentIndex, string? skipAppliedInPartition, ref int applied, ref int skipped)
     {
-        var slot = SlotOf(user);
-        ref var state = ref _states[slot * _variantIds.Length + e.VariantIndex];
+        var events = batch.AcceptedEvents;
+        var arena = batch.Arena;
+        // This experiment's events and their user hashes first, so lookups can be prefetched ahead of use.
+        var positions = ArrayPool<int>.Shared.Rent(events.Length);
+        var hashes = ArrayPool<int>.Shared.Rent(events.Length);
+        try
+        {
+            var count = 0;
+            for (var i = 0; i < events.Length; i++)
+            {
+                ref readonly var e = ref events[i];
+                if (e.ExperimentIndex != experimentIndex) continue;
+                if (skipAppliedInPartition is not null && AppliedBatches.Covers(skipAppliedInPartition, e.SequenceNumber))
+                {
+                    skipped++;
+                    continue;
+                }
+                positions[count] = i;
+                hashes[count++] = UserStateTable.Hash(arena.Slice(e.UserOffset, e.UserLength));
+            }
+            for (var k = 0; k < count; k++)
+            {
+                if (k + 2 * PrefetchDistance < count) _users.PrefetchBucket(hashes[k + 2 * PrefetchDistance]);
+                if (k + PrefetchDistance < count) _users.PrefetchRecord(hashes[k + PrefetchDistance]);
+                ref readonly var e = ref events[positions[k]];
+                ApplyEvent(e, arena.Slice(e.UserOffset, e.UserLength), hashes[k]);
+            }
+            applied += count;
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(positions);
+            ArrayPool<int>.Shared.Return(hashes);
+        }
+    }
+
+    private void ApplyEvent(in AcceptedEvent e, ReadOnlySpan<byte> user, int userHash)
+    {
+        ref var state = ref _users.StateOf(_users.FindOrAdd(user, userHash), e.VariantIndex);
         switch (e.Type)
         {
             case EventType.Exposure:
@@ -224,35 +217,13 @@ public sealed partial class ExperimentAggregate
         if (e.TimestampTicks > counters.LastTicks) counters.LastTicks = e.TimestampTicks;
     }
 
-    private int SlotOf(ReadOnlySpan<byte> user)
-    {
-        Span<char> chars = stackalloc char[EventBatchParser.MaxIdBytes];
-        var length = Encoding.UTF8.GetChars(user, chars);
-        var key = chars[..length];
-        if (_slotLookup.TryGetValue(key, out var slot)) return slot;
-        return AddSlot(key.ToString());
-    }
-
-    private int AddSlot(string user)
-    {
-        if (_slotCount == _slotUsers.Length)
-        {
-            Array.Resize(ref _slotUsers, _slotUsers.Length * 2);
-            Array.Resize(ref _states, _slotUsers.Length * _variantIds.Length);
-        }
-        var slot = _slotCount++;
-        _slotUsers[slot] = user;
-        _slots.Add(user, slot);
-        return slot;
-    }
-
     private VariantAggregate SummarizeVariant(int v)
     {
         long exposed = 0, converting = 0, clicking = 0, convertingUnexposed = 0, valueUnexposed = 0;
         Int128 sum = 0, sumOfSquares = 0;
-        for (var slot = 0; slot < _slotCount; slot++)
+        for (var slot = 0; slot < _users.Count; slot++)
         {
-            ref readonly var s = ref _states[slot * _variantIds.Length + v];
+            var s = _users.Get(slot, v);
             if (s.Flags == UserFlags.None) continue;
             if ((s.Flags & UserFlags.Exposed) != 0)
             {

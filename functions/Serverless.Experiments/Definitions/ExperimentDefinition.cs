@@ -32,6 +32,9 @@ public sealed class ExperimentDefinition
     /// <summary>Tolerance for weights summing to one.</summary>
     public const double WeightTolerance = 1e-6;
 
+    /// <summary>More arms than this cannot all reach significance in any real traffic; the aggregates store a variant in a byte.</summary>
+    public const int MaxVariants = 64;
+
     private ExperimentDefinition(
         string id, IReadOnlyList<VariantDefinition> variants, string controlVariantId, PrimaryMetric primaryMetric,
         AllocationMode mode, long minimumExposurePerVariant, double floorWeight, double maxWeightStep,
@@ -122,6 +125,7 @@ public sealed class ExperimentDefinition
 
         if (string.IsNullOrWhiteSpace(id)) Fail($"{path}.id", "experiment id is required");
         if (variants.Count < 2) Fail($"{path}.variants", $"an experiment needs at least 2 variants, found {variants.Count}");
+        if (variants.Count > MaxVariants) Fail($"{path}.variants", $"an experiment has at most {MaxVariants} variants, found {variants.Count}");
 
         // Weights are checked against the floor only when the floor itself is sound, so one mistake gives one error.
         var floorIsSound = double.IsFinite(floorWeight) && floorWeight >= 0 && floorWeight * variants.Count <= 1 + WeightTolerance;

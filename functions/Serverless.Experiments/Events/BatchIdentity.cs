@@ -29,9 +29,9 @@ public enum BatchIdentityKind
 }
 
 /// <summary>
-/// What makes a batch the same batch when it is delivered again. Content identity hashes the records, each
-/// trimmed of surrounding whitespace and joined by '\n', so line endings, blank lines, a byte-order mark and
-/// array-versus-lines framing do not change it; the order of records does.
+/// What makes a batch the same batch when it is delivered again. Content identity is SHA-256 over the normalised
+/// records in order: event objects by their decoded fields, anything else by its trimmed bytes (see ContentHasher), so
+/// whitespace, escapes, property order and array-versus-lines framing do not change it; the order of records does.
 /// </summary>
 public sealed record BatchIdentity
 {

@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using System.Buffers;
 using System.Text;
 
 namespace Serverless.Experiments.Events;
@@ -18,25 +18,28 @@ public sealed record BatchSummary(
 
 /// <summary>
 /// A parsed and validated batch: the accepted events (compact, no per-event strings), the quarantined records with
-/// their reasons, and the batch identity used for exactly-once application.
+/// their reasons, and the batch identity used for exactly-once application. Its event storage is pooled: dispose the
+/// batch once it has been applied so the next batch reuses the memory instead of growing the heap.
 /// </summary>
-public sealed class EventBatch
+public sealed class EventBatch : IDisposable
 {
     /// <summary>Event values are kept as integers of this many units per 1 (six decimals), so sums are exact and order-free.</summary>
     public const long ValueScale = 1_000_000;
 
-    private readonly AcceptedEvent[] _events;
-    private readonly byte[] _arena;
+    private AcceptedEvent[]? _events;
+    private byte[]? _arena;
+    private readonly int _count;
 
     internal EventBatch(
         string sourceName, BatchIdentity identity, ExperimentCatalog catalog, int recordCount,
-        AcceptedEvent[] events, byte[] arena, IReadOnlyList<QuarantinedEvent> quarantined, IReadOnlyList<string> experimentIds)
+        AcceptedEvent[] events, int count, byte[] arena, IReadOnlyList<QuarantinedEvent> quarantined, IReadOnlyList<string> experimentIds)
     {
         SourceName = sourceName;
         Identity = identity;
         Catalog = catalog;
         RecordCount = recordCount;
         _events = events;
+        _count = count;
         _arena = arena;
         Quarantined = quarantined;
         ExperimentIds = experimentIds;
@@ -51,29 +54,32 @@ public sealed class EventBatch
     /// <summary>Records read (accepted plus quarantined; blank lines are not records).</summary>
     public int RecordCount { get; }
 
-    public int AcceptedCount => _events.Length;
+    public int AcceptedCount => _count;
 
     public IReadOnlyList<QuarantinedEvent> Quarantined { get; }
 
     /// <summary>Experiments with at least one accepted event, in catalog order: the aggregates the host must load.</summary>
     public IReadOnlyList<string> ExperimentIds { get; }
 
-    internal ReadOnlySpan<AcceptedEvent> AcceptedEvents => _events;
+    internal ReadOnlySpan<AcceptedEvent> AcceptedEvents => (_events ?? throw Disposed()).AsSpan(0, _count);
 
-    internal ReadOnlySpan<byte> UserOf(in AcceptedEvent e) => _arena.AsSpan(e.UserOffset, e.UserLength);
+    /// <summary>The bytes that accepted events point into (user and event ids).</summary>
+    internal ReadOnlySpan<byte> Arena => _arena ?? throw Disposed();
 
     /// <summary>The accepted events as readable records.</summary>
     public IEnumerable<ExperimentEvent> Events()
     {
-        for (var i = 0; i < _events.Length; i++)
+        var events = _events ?? throw Disposed();
+        var arena = _arena!;
+        for (var i = 0; i < _count; i++)
         {
-            var e = _events[i];
+            var e = events[i];
             var experiment = Catalog.Experiments[e.ExperimentIndex];
             yield return new ExperimentEvent(
-                Encoding.UTF8.GetString(_arena, e.EventIdOffset, e.EventIdLength),
+                Encoding.UTF8.GetString(arena, e.EventIdOffset, e.EventIdLength),
                 experiment.Id,
                 experiment.Variants[e.VariantIndex].Id,
-                Encoding.UTF8.GetString(_arena, e.UserOffset, e.UserLength),
+                Encoding.UTF8.GetString(arena, e.UserOffset, e.UserLength),
                 e.Type,
                 e.HasValue ? (double)e.ValueMicros / ValueScale : null,
                 new DateTimeOffset(e.TimestampTicks, TimeSpan.Zero),
@@ -81,17 +87,30 @@ public sealed class EventBatch
         }
     }
 
+    /// <summary>Returns the event storage to the pool; the batch cannot be applied afterwards.</summary>
+    public void Dispose()
+    {
+        if (_events is { } events) ArrayPool<AcceptedEvent>.Shared.Return(events);
+        if (_arena is { } arena) ArrayPool<byte>.Shared.Return(arena);
+        _events = null;
+        _arena = null;
+    }
+
+    private ObjectDisposedException Disposed() => new(nameof(EventBatch), $"batch {Identity.Key} from {SourceName} was disposed");
+
     public BatchSummary Summarize() => new(
         Identity.Key, SourceName, RecordCount, AcceptedCount, Quarantined.Count,
         Quarantined.GroupBy(q => q.Reason).OrderBy(g => g.Key).ToDictionary(g => g.Key.ToString(), g => g.Count()));
 }
 
-/// <summary>Collects a batch while it is parsed; reused by one parser across batches.</summary>
+/// <summary>Collects a batch while it is parsed; reused by one parser across batches. Storage comes from the array pool and passes to the batch.</summary>
 internal sealed class EventBatchBuilder
 {
-    private readonly List<AcceptedEvent> _events = new(1024);
+    private const int InitialEvents = 1024;
     private readonly List<QuarantinedEvent> _quarantined = [];
-    private byte[] _arena = new byte[64 * 1024];
+    private AcceptedEvent[]? _events;
+    private int _count;
+    private byte[]? _arena;
     private int _arenaUsed;
     private bool[] _experimentSeen = [];
 
@@ -99,11 +118,14 @@ internal sealed class EventBatchBuilder
 
     public void Reset(int experimentCount)
     {
-        _events.Clear();
-        _quarantined.Clear();
+        _events ??= ArrayPool<AcceptedEvent>.Shared.Rent(InitialEvents);
+        _arena ??= ArrayPool<byte>.Shared.Rent(InitialEvents * 32);
+        _count = 0;
         _arenaUsed = 0;
+        _quarantined.Clear();
         RecordCount = 0;
-        _experimentSeen = new bool[experimentCount];
+        if (_experimentSeen.Length != experimentCount) _experimentSeen = new bool[experimentCount];
+        else Array.Clear(_experimentSeen);
     }
 
     public void Accept(int experimentIndex, int variantIndex, EventType type, bool hasValue, long valueMicros, long ticks,
@@ -111,13 +133,15 @@ internal sealed class EventBatchBuilder
     {
         var userOffset = Store(user);
         var eventIdOffset = Store(eventId);
-        _events.Add(new AcceptedEvent(experimentIndex, variantIndex, type, hasValue, valueMicros, ticks,
-            userOffset, user.Length, eventIdOffset, eventId.Length, sequenceNumber));
+        if (_count == _events!.Length) Grow(ref _events, _count + 1);
+        _events[_count++] = new AcceptedEvent(experimentIndex, variantIndex, type, hasValue, valueMicros, ticks,
+            userOffset, user.Length, eventIdOffset, eventId.Length, sequenceNumber);
         _experimentSeen[experimentIndex] = true;
     }
 
     public void Quarantine(QuarantinedEvent record) => _quarantined.Add(record);
 
+    /// <summary>Hands the storage to the batch; the next <see cref="Reset"/> rents new storage.</summary>
     public EventBatch Build(string source, BatchIdentity identity, ExperimentCatalog catalog)
     {
         var experimentIds = new List<string>();
@@ -125,16 +149,26 @@ internal sealed class EventBatchBuilder
         {
             if (_experimentSeen[i]) experimentIds.Add(catalog.Experiments[i].Id);
         }
-        return new EventBatch(source, identity, catalog, RecordCount,
-            CollectionsMarshal.AsSpan(_events).ToArray(), _arena.AsSpan(0, _arenaUsed).ToArray(), _quarantined.ToList(), experimentIds);
+        var batch = new EventBatch(source, identity, catalog, RecordCount, _events!, _count, _arena!, _quarantined.ToList(), experimentIds);
+        _events = null;
+        _arena = null;
+        return batch;
     }
 
     private int Store(ReadOnlySpan<byte> bytes)
     {
-        if (_arenaUsed + bytes.Length > _arena.Length) Array.Resize(ref _arena, Math.Max(_arena.Length * 2, _arenaUsed + bytes.Length));
+        if (_arenaUsed + bytes.Length > _arena!.Length) Grow(ref _arena, _arenaUsed + bytes.Length);
         bytes.CopyTo(_arena.AsSpan(_arenaUsed));
         var offset = _arenaUsed;
         _arenaUsed += bytes.Length;
         return offset;
+    }
+
+    private static void Grow<T>(ref T[] array, int needed)
+    {
+        var bigger = ArrayPool<T>.Shared.Rent(Math.Max(needed, array.Length * 2));
+        array.AsSpan().CopyTo(bigger);
+        ArrayPool<T>.Shared.Return(array);
+        array = bigger;
     }
 }

@@ -61,14 +61,15 @@ public sealed class EventBatchParser : IDisposable
                 {
                     EventRecordReader.ReadObject(ref reader, ref raw, _scratch);
                     var record = utf8[start..(int)reader.BytesConsumed];
-                    _hasher.AppendRecord(record);
+                    if (ContentHasher.UsesFields(raw)) _hasher.AppendFields(raw);
+                    else _hasher.AppendRaw(record);
                     Validate(ref raw, record, sourceName, index, line, -1);
                 }
                 else
                 {
                     reader.Skip();
                     var record = utf8[start..(int)reader.BytesConsumed];
-                    _hasher.AppendRecord(record);
+                    _hasher.AppendRaw(record);
                     QuarantineRecord(record, sourceName, index, line, -1, null, QuarantineReason.MalformedJson, null, "the record is not a JSON object");
                 }
                 _builder.RecordCount++;
@@ -104,14 +105,16 @@ public sealed class EventBatchParser : IDisposable
             var record = line.Trim(" \t\r\n"u8);
             if (record.IsEmpty) continue;
 
-            _hasher.AppendRecord(record);
             _builder.RecordCount++;
             if (TryReadSingleObject(record, ref raw, out var error))
             {
+                if (ContentHasher.UsesFields(raw)) _hasher.AppendFields(raw);
+                else _hasher.AppendRaw(record);
                 Validate(ref raw, record, sourceName, index, lineNumber, -1);
             }
             else
             {
+                _hasher.AppendRaw(record);
                 QuarantineRecord(record, sourceName, index, lineNumber, -1, null, QuarantineReason.MalformedJson, null, error);
             }
             index++;

@@ -25,13 +25,13 @@ public static class JsonLinesChunker
     {
         var buffer = new byte[1 << 20];
         var filled = 0;
+        var scanned = 0;
+        var lines = 0;
         var nextLine = 1;
         var endOfStream = false;
         while (true)
         {
-            // Take whole lines from the front of the buffer until a chunk is full.
-            var scanned = 0;
-            var lines = 0;
+            // Count whole lines from where the last scan stopped until the chunk is full or the data runs out.
             while (lines < linesPerChunk)
             {
                 var newline = buffer.AsSpan(scanned, filled - scanned).IndexOf((byte)'\n');
@@ -48,6 +48,8 @@ public static class JsonLinesChunker
                 nextLine += count;
                 Buffer.BlockCopy(buffer, length, buffer, 0, filled - length);
                 filled -= length;
+                scanned = 0;
+                lines = 0;
                 continue;
             }
             if (endOfStream) yield break;
