@@ -110,5 +110,8 @@ public class BanditTests
         Assert.Equal(1.0 / 3 + lambda * (update.Decision.ThompsonTarget.WeightOf("control") - 1.0 / 3), update.State.Current.WeightOf("control"), 1e-12);
         Assert.True(update.Decision.Changed);
         Assert.Equal(During, update.State.History[^1].EffectiveFrom);
+        Assert.Equal("experiment-allocation", update.Manifest.Kind);
+        Assert.Equal("0.05", update.Manifest.Parameters["maxWeightStep"]);
+        Assert.Equal(ExperimentAnalyzer.Recompute(definition, aggregate, null, During, Fast).Statistics.Manifest.DataHash, update.Manifest.DataHash);
     }
 }

@@ -8,8 +8,11 @@ namespace Serverless.Experiments.Bandit;
 /// <summary>The outcome of one allocation update: the weights now in force, why, and the Thompson target when one was computed.</summary>
 public sealed record AllocationDecision(AllocationReason Reason, string Detail, AllocationWeights Weights, AllocationWeights? ThompsonTarget, bool Changed);
 
-/// <summary>The new allocation state (to store and serve) and the decision that produced it.</summary>
-public sealed record AllocationUpdate(AllocationState State, AllocationDecision Decision);
+/// <summary>
+/// The new allocation state (to store and serve), the decision that produced it, and its manifest (the statistics'
+/// data hash, the bandit parameters, the code version).
+/// </summary>
+public sealed record AllocationUpdate(AllocationState State, AllocationDecision Decision, ArtifactManifest Manifest);
 
 /// <summary>
 /// Thompson-sampling allocation, run on a cadence. In order: a fixed split keeps its configured weights; an experiment
@@ -33,24 +36,36 @@ public static class BanditAllocator
         }
         var variantIds = definition.Variants.Select(v => v.Id).ToList();
         var weights = current.Current.AlignTo(variantIds);
+        var manifest = new ArtifactManifest("experiment-allocation", ArtifactManifest.CurrentCodeVersion, statistics.Manifest.DataHash,
+            new SortedDictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["experiment"] = definition.Id,
+                ["mode"] = definition.Mode.ToString(),
+                ["floorWeight"] = definition.FloorWeight.ToString("R", CultureInfo.InvariantCulture),
+                ["maxWeightStep"] = definition.MaxWeightStep.ToString("R", CultureInfo.InvariantCulture),
+                ["minimumExposurePerVariant"] = definition.MinimumExposurePerVariant.ToString(CultureInfo.InvariantCulture),
+                ["statisticsSeed"] = statistics.Manifest.Parameters.GetValueOrDefault("seed", ""),
+                ["monteCarloDraws"] = statistics.Manifest.Parameters.GetValueOrDefault("monteCarloDraws", ""),
+            },
+            now);
 
         if (definition.Mode == AllocationMode.FixedSplit)
         {
-            return Decide(current, now, definition.InitialWeights, AllocationReason.FixedSplit, "fixed split: configured weights", null);
+            return Decide(manifest, current, now, definition.InitialWeights, AllocationReason.FixedSplit, "fixed split: configured weights", null);
         }
         if (!definition.IsRunningAt(now))
         {
-            return Decide(current, now, current.Current, AllocationReason.NotRunning, $"the experiment is not running at {now:O}", null);
+            return Decide(manifest, current, now, current.Current, AllocationReason.NotRunning, $"the experiment is not running at {now:O}", null);
         }
         if (statistics.SampleRatio.Mismatch)
         {
-            return Decide(current, now, current.Current, AllocationReason.FrozenSampleRatioMismatch,
+            return Decide(manifest, current, now, current.Current, AllocationReason.FrozenSampleRatioMismatch,
                 $"frozen: sample-ratio mismatch, p = {statistics.SampleRatio.PValue?.ToString("G3", CultureInfo.InvariantCulture)} < {statistics.SampleRatio.Alpha.ToString(CultureInfo.InvariantCulture)}", null);
         }
         var belowMinimum = statistics.Variants.Where(v => v.ExposedUsers < definition.MinimumExposurePerVariant).ToList();
         if (belowMinimum.Count > 0)
         {
-            return Decide(current, now, current.Current, AllocationReason.WaitingForMinimumExposure,
+            return Decide(manifest, current, now, current.Current, AllocationReason.WaitingForMinimumExposure,
                 $"waiting for {definition.MinimumExposurePerVariant} exposed users per variant: " + string.Join(", ", belowMinimum.Select(v => $"{v.VariantId} has {v.ExposedUsers}")), null);
         }
 
@@ -67,11 +82,11 @@ public static class BanditAllocator
         var detail = lambda < 1
             ? $"Thompson sampling: step limited to {definition.MaxWeightStep.ToString(CultureInfo.InvariantCulture)}, moving towards {targetWeights}"
             : $"Thompson sampling: reached target {targetWeights}";
-        return Decide(current, now, nextWeights, AllocationReason.Reallocated, detail, targetWeights);
+        return Decide(manifest, current, now, nextWeights, AllocationReason.Reallocated, detail, targetWeights);
     }
 
     private static AllocationUpdate Decide(
-        AllocationState current, DateTimeOffset now, AllocationWeights weights, AllocationReason reason, string detail, AllocationWeights? target)
+        ArtifactManifest manifest, AllocationState current, DateTimeOffset now, AllocationWeights weights, AllocationReason reason, string detail, AllocationWeights? target)
     {
         var changed = !weights.Equals(current.Current);
         var last = current.History[^1];
@@ -79,6 +94,6 @@ public static class BanditAllocator
         // The history is the audit trail and the SRM's period table: append on a change of weights or of reason only.
         if (changed || last.Reason != reason) history = [.. current.History, new WeightChange(now, weights, reason, detail)];
         var state = current with { Current = weights, History = history };
-        return new AllocationUpdate(state, new AllocationDecision(reason, detail, weights, target, changed));
+        return new AllocationUpdate(state, new AllocationDecision(reason, detail, weights, target, changed), manifest);
     }
 }

@@ -219,11 +219,51 @@ public sealed class EventBatchParser : IDisposable
         }
     }
 
+    /// <summary>
+    /// Accepts a well-formed event in a few tests; anything else takes <see cref="Reject"/>'s detailed path, which
+    /// finds and words the first problem. Kept small so the per-event path stays tight.
+    /// </summary>
     private void Validate(ref RawEvent e, ReadOnlySpan<byte> record, string source, int index, int? line, long sequence)
+    {
+        if (e.BadField is null && e.HasEventId & e.HasExperiment & e.HasVariant & e.HasUser & e.HasType
+            && e.TimestampState == TimestampState.Valid
+            && (uint)(e.EventId.Length - 1) < MaxIdBytes && (uint)(e.Experiment.Length - 1) < MaxIdBytes
+            && (uint)(e.Variant.Length - 1) < MaxIdBytes && (uint)(e.User.Length - 1) < MaxIdBytes
+            && TryParseType(e.Type, out var type)
+            && (e.ValueState == ValueState.Absent || (e.ValueState == ValueState.Number && Math.Abs(e.Value) <= MaxAbsoluteValue)))
+        {
+            var experiment = _catalog.FindExperiment(e.Experiment);
+            var variant = experiment < 0 ? -1 : _catalog.FindVariant(experiment, e.Variant);
+            if (variant >= 0 && _catalog.IsInWindow(experiment, e.TimestampTicks))
+            {
+                var hasValue = e.ValueState == ValueState.Number;
+                var micros = hasValue ? (long)Math.Round(e.Value * EventBatch.ValueScale, MidpointRounding.ToEven) : 0;
+                _builder.Accept(experiment, variant, type, hasValue, micros, e.TimestampTicks, e.User, e.EventId, sequence);
+                return;
+            }
+        }
+        Reject(ref e, record, source, index, line, sequence);
+    }
+
+    private static bool TryParseType(ReadOnlySpan<byte> text, out EventType type)
+    {
+        if (text.SequenceEqual("exposure"u8)) type = EventType.Exposure;
+        else if (text.SequenceEqual("click"u8)) type = EventType.Click;
+        else if (text.SequenceEqual("conversion"u8)) type = EventType.Conversion;
+        else
+        {
+            type = default;
+            return false;
+        }
+        return true;
+    }
+
+    /// <summary>Finds the first problem of a record the fast path refused and quarantines it with its reason.</summary>
+    private void Reject(ref RawEvent e, ReadOnlySpan<byte> record, string source, int index, int? line, long sequence)
     {
         if (e.BadField is { } badField)
         {
-            Reject(ref e, record, source, index, line, sequence, QuarantineReason.InvalidField, badField,
+            Quarantine(ref e, record, source, index, line, sequence, QuarantineReason.InvalidField, badField,
                 $"'{badField}' must be a string of at most {MaxIdBytes} bytes");
             return;
         }
@@ -236,32 +276,31 @@ public sealed class EventBatchParser : IDisposable
             if (!e.HasUser) missing.Add("user");
             if (!e.HasType) missing.Add("type");
             if (e.TimestampState == TimestampState.Absent) missing.Add("timestamp");
-            Reject(ref e, record, source, index, line, sequence, QuarantineReason.MissingField, missing[0],
+            Quarantine(ref e, record, source, index, line, sequence, QuarantineReason.MissingField, missing[0],
                 "missing " + string.Join(", ", missing.Select(m => $"'{m}'")));
             return;
         }
-        if (!CheckId(ref e, e.EventId, "eventId", record, source, index, line, sequence)
-            || !CheckId(ref e, e.Experiment, "experiment", record, source, index, line, sequence)
-            || !CheckId(ref e, e.Variant, "variant", record, source, index, line, sequence)
-            || !CheckId(ref e, e.User, "user", record, source, index, line, sequence))
+        // One cheap test for the usual case; the detailed checks only run when some id is empty or too long.
+        if ((uint)(e.EventId.Length - 1) >= MaxIdBytes || (uint)(e.Experiment.Length - 1) >= MaxIdBytes
+            || (uint)(e.Variant.Length - 1) >= MaxIdBytes || (uint)(e.User.Length - 1) >= MaxIdBytes)
         {
+            _ = CheckId(ref e, e.EventId, "eventId", record, source, index, line, sequence)
+                && CheckId(ref e, e.Experiment, "experiment", record, source, index, line, sequence)
+                && CheckId(ref e, e.Variant, "variant", record, source, index, line, sequence)
+                && CheckId(ref e, e.User, "user", record, source, index, line, sequence);
             return;
         }
 
-        EventType type;
-        if (e.Type.SequenceEqual("exposure"u8)) type = EventType.Exposure;
-        else if (e.Type.SequenceEqual("click"u8)) type = EventType.Click;
-        else if (e.Type.SequenceEqual("conversion"u8)) type = EventType.Conversion;
-        else
+        if (!TryParseType(e.Type, out _))
         {
-            Reject(ref e, record, source, index, line, sequence, QuarantineReason.UnknownType, "type",
+            Quarantine(ref e, record, source, index, line, sequence, QuarantineReason.UnknownType, "type",
                 $"unknown event type '{Text(e.Type)}' (expected exposure, click or conversion)");
             return;
         }
 
         if (e.TimestampState != TimestampState.Valid)
         {
-            Reject(ref e, record, source, index, line, sequence, QuarantineReason.InvalidField, "timestamp", e.TimestampState switch
+            Quarantine(ref e, record, source, index, line, sequence, QuarantineReason.InvalidField, "timestamp", e.TimestampState switch
             {
                 TimestampState.MissingOffset => "the timestamp has no UTC offset (write 2026-11-23T10:00:00Z or +01:00)",
                 TimestampState.WrongType => "the timestamp must be an ISO 8601 string or Unix milliseconds",
@@ -270,69 +309,67 @@ public sealed class EventBatchParser : IDisposable
             return;
         }
 
-        long valueMicros = 0;
         switch (e.ValueState)
         {
             case ValueState.NonFinite:
-                Reject(ref e, record, source, index, line, sequence, QuarantineReason.NonFiniteValue, "value", "the value is not a finite number");
+                Quarantine(ref e, record, source, index, line, sequence, QuarantineReason.NonFiniteValue, "value", "the value is not a finite number");
                 return;
             case ValueState.WrongType:
-                Reject(ref e, record, source, index, line, sequence, QuarantineReason.InvalidField, "value", "the value must be a number or null");
+                Quarantine(ref e, record, source, index, line, sequence, QuarantineReason.InvalidField, "value", "the value must be a number or null");
                 return;
             case ValueState.Number when !double.IsFinite(e.Value):
-                Reject(ref e, record, source, index, line, sequence, QuarantineReason.NonFiniteValue, "value", "the value is not a finite number");
+                Quarantine(ref e, record, source, index, line, sequence, QuarantineReason.NonFiniteValue, "value", "the value is not a finite number");
                 return;
             case ValueState.Number when Math.Abs(e.Value) > MaxAbsoluteValue:
-                Reject(ref e, record, source, index, line, sequence, QuarantineReason.InvalidField, "value",
+                Quarantine(ref e, record, source, index, line, sequence, QuarantineReason.InvalidField, "value",
                     $"the value {e.Value.ToString(CultureInfo.InvariantCulture)} is beyond ±{MaxAbsoluteValue:0}");
                 return;
             case ValueState.Number:
-                valueMicros = (long)Math.Round(e.Value * EventBatch.ValueScale, MidpointRounding.ToEven);
                 break;
         }
 
         var experiment = _catalog.FindExperiment(e.Experiment);
         if (experiment < 0)
         {
-            Reject(ref e, record, source, index, line, sequence, QuarantineReason.UnknownExperiment, "experiment",
+            Quarantine(ref e, record, source, index, line, sequence, QuarantineReason.UnknownExperiment, "experiment",
                 $"unknown experiment '{Text(e.Experiment)}'");
             return;
         }
         var variant = _catalog.FindVariant(experiment, e.Variant);
         if (variant < 0)
         {
-            Reject(ref e, record, source, index, line, sequence, QuarantineReason.UnknownVariant, "variant",
+            Quarantine(ref e, record, source, index, line, sequence, QuarantineReason.UnknownVariant, "variant",
                 $"experiment '{Text(e.Experiment)}' has no variant '{Text(e.Variant)}'");
             return;
         }
         if (!_catalog.IsInWindow(experiment, e.TimestampTicks))
         {
             var definition = _catalog.Experiments[experiment];
-            Reject(ref e, record, source, index, line, sequence, QuarantineReason.OutsideExperimentWindow, "timestamp",
+            Quarantine(ref e, record, source, index, line, sequence, QuarantineReason.OutsideExperimentWindow, "timestamp",
                 $"{new DateTimeOffset(e.TimestampTicks, TimeSpan.Zero):O} is outside experiment '{definition.Id}' " +
                 $"({definition.Start:O} to {(definition.Stop is { } stop ? stop.ToString("O", CultureInfo.InvariantCulture) : "open")})");
             return;
         }
 
-        _builder.Accept(experiment, variant, type, e.ValueState == ValueState.Number, valueMicros, e.TimestampTicks, e.User, e.EventId, sequence);
+        throw new InvalidOperationException($"{source} record {index}: refused by the fast path but no problem found");
     }
 
     private bool CheckId(ref RawEvent e, ReadOnlySpan<byte> id, string field, ReadOnlySpan<byte> record, string source, int index, int? line, long sequence)
     {
         if (id.IsEmpty)
         {
-            Reject(ref e, record, source, index, line, sequence, QuarantineReason.InvalidField, field, $"'{field}' is empty");
+            Quarantine(ref e, record, source, index, line, sequence, QuarantineReason.InvalidField, field, $"'{field}' is empty");
             return false;
         }
         if (id.Length > MaxIdBytes)
         {
-            Reject(ref e, record, source, index, line, sequence, QuarantineReason.InvalidField, field, $"'{field}' is longer than {MaxIdBytes} bytes");
+            Quarantine(ref e, record, source, index, line, sequence, QuarantineReason.InvalidField, field, $"'{field}' is longer than {MaxIdBytes} bytes");
             return false;
         }
         return true;
     }
 
-    private void Reject(ref RawEvent e, ReadOnlySpan<byte> record, string source, int index, int? line, long sequence,
+    private void Quarantine(ref RawEvent e, ReadOnlySpan<byte> record, string source, int index, int? line, long sequence,
         QuarantineReason reason, string field, string message)
     {
         var eventId = e.HasEventId && !e.EventId.IsEmpty ? Text(e.EventId) : null;

@@ -45,38 +45,56 @@ public sealed class ExperimentCatalog
         utcTicks >= _startTicks[experimentIndex] && utcTicks < _stopTicks[experimentIndex];
 }
 
-/// <summary>Finds a key by its UTF-8 bytes: a linear scan for the usual handful of keys, a dictionary beyond that.</summary>
+/// <summary>
+/// Finds a key by its UTF-8 bytes: for the usual handful of keys a scan that compares length and the first eight bytes
+/// before the full bytes (this runs twice per event), a dictionary beyond that.
+/// </summary>
 internal sealed class Utf8KeyIndex
 {
     private const int LinearLimit = 8;
     private readonly byte[][] _keys;
-    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>>? _lookup;
+    private readonly int[] _lengths;
+    private readonly ulong[] _heads;
+    private readonly Dictionary<string, int>? _map;
 
     public Utf8KeyIndex(IEnumerable<string> keys)
     {
         var list = keys.ToList();
         _keys = list.Select(Encoding.UTF8.GetBytes).ToArray();
+        _lengths = _keys.Select(k => k.Length).ToArray();
+        _heads = _keys.Select(k => Head(k)).ToArray();
         if (_keys.Length > LinearLimit)
         {
-            var map = new Dictionary<string, int>(StringComparer.Ordinal);
-            for (var i = 0; i < list.Count; i++) map[list[i]] = i;
-            _lookup = map.GetAlternateLookup<ReadOnlySpan<char>>();
+            _map = new Dictionary<string, int>(StringComparer.Ordinal);
+            for (var i = 0; i < list.Count; i++) _map[list[i]] = i;
         }
     }
 
     public int Find(ReadOnlySpan<byte> utf8)
     {
-        if (_lookup is { } lookup)
-        {
-            if (utf8.Length > 256) return -1;
-            Span<char> chars = stackalloc char[256];
-            if (!Encoding.UTF8.TryGetChars(utf8, chars, out var written)) return -1;
-            return lookup.TryGetValue(chars[..written], out var index) ? index : -1;
-        }
+        if (_map is not null) return FindInMap(utf8);
+        var head = Head(utf8);
         for (var i = 0; i < _keys.Length; i++)
         {
-            if (utf8.SequenceEqual(_keys[i])) return i;
+            if (_lengths[i] == utf8.Length && _heads[i] == head && (utf8.Length <= sizeof(ulong) || utf8.SequenceEqual(_keys[i]))) return i;
         }
         return -1;
+    }
+
+    private int FindInMap(ReadOnlySpan<byte> utf8)
+    {
+        if (utf8.Length > 256) return -1;
+        Span<char> chars = stackalloc char[256];
+        if (!Encoding.UTF8.TryGetChars(utf8, chars, out var written)) return -1;
+        return _map!.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(chars[..written], out var index) ? index : -1;
+    }
+
+    /// <summary>The first eight bytes, zero-padded.</summary>
+    private static ulong Head(ReadOnlySpan<byte> utf8)
+    {
+        if (utf8.Length >= sizeof(ulong)) return System.Runtime.InteropServices.MemoryMarshal.Read<ulong>(utf8);
+        ulong head = 0;
+        for (var i = 0; i < utf8.Length; i++) head |= (ulong)utf8[i] << (8 * i);
+        return head;
     }
 }
