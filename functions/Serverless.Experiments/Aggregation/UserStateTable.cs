@@ -97,7 +97,11 @@ internal sealed class UserStateTable
     public void PrefetchRecord(int hash)
     {
         var bucket = _buckets[hash & (_buckets.Length - 1)];
-        if (bucket != 0) Prefetch(ref _records[bucket - 1]);
+        if (bucket == 0) return;
+        // A record can straddle two cache lines; ask for both.
+        ref var record = ref _records[bucket - 1];
+        Prefetch(ref record);
+        Prefetch(ref Unsafe.AddByteOffset(ref Unsafe.As<Record, byte>(ref record), Unsafe.SizeOf<Record>() - 1));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
