@@ -59,7 +59,8 @@ public class DefinitionLoaderTests
     [InlineData("\"floorWeight\": 0.05", "\"floorWeight\": 0.6", "$.experiments[0].floorWeight", "exceeds 1")]
     [InlineData("\"mode\": \"thompson\"", "\"mode\": \"greedy\"", "$.experiments[0].mode", "unknown mode 'greedy'")]
     [InlineData("\"maxWeightStep\": 0.1", "\"maxWeightStep\": 0", "$.experiments[0].maxWeightStep", "max weight step")]
-    [InlineData("\"maxWeightStep\": 0.1", "\"maxWeightStep\": \"big\"", "$.experiments[0].maxWeightStep", "wrong type")]
+    [InlineData("\"maxWeightStep\": 0.1", "\"maxWeightStep\": \"big\"", "$.experiments[0].maxWeightStep", "could not be converted")]
+    [InlineData("\"floorWeight\": 0.05", "\"floorWeigth\": 0.05", "$.experiments[0].floorWeigth", "could not be mapped")]
     public void Reports_each_rule_with_file_line_and_field(string find, string replace, string field, string message)
     {
         var json = Valid.Replace(find, replace, StringComparison.Ordinal);

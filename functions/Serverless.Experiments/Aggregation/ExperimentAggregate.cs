@@ -20,7 +20,8 @@ internal sealed class VariantCounters
 /// The aggregate state of one experiment: per-user, per-variant state, per-variant counters and the ledger of
 /// applied batches. Applying the same set of batches in any order, any number of times, yields the same state and
 /// the same JSON bytes: every update is an OR, an integer sum, a minimum or a maximum, values are fixed-point
-/// integers, and serialisation sorts users and batch identities.
+/// integers, and serialisation sorts users and batch identities. Not thread-safe: one writer per experiment, which the
+/// host's ETag on the stored state enforces anyway.
 /// </summary>
 public sealed partial class ExperimentAggregate
 {

@@ -41,16 +41,4 @@ public sealed record AllocationState(string ExperimentId, AllocationWeights Curr
         return new AllocationState(definition.Id, weights,
             [new WeightChange(definition.Start, weights, AllocationReason.Initial, "configured initial weights")]);
     }
-
-    /// <summary>The weights in force at <paramref name="instant"/> (the first entry's before the history starts).</summary>
-    public AllocationWeights WeightsAt(DateTimeOffset instant)
-    {
-        var current = History[0].Weights;
-        foreach (var change in History)
-        {
-            if (change.EffectiveFrom > instant) break;
-            current = change.Weights;
-        }
-        return current;
-    }
 }

@@ -1,8 +1,12 @@
+using System.Text.Json.Serialization;
+
 namespace Serverless.Experiments.Definitions;
 
 // The JSON shape of a definition, as written by people: everything optional here so that validation,
-// not the deserializer, reports what is missing (with the line and field).
+// not the deserializer, reports what is missing (with the line and field). Unknown properties are refused: a
+// misspelt "floorWeigth" must not silently fall back to the default.
 
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 internal sealed class ExperimentDocument
 {
     public string? Id { get; set; }
@@ -17,6 +21,7 @@ internal sealed class ExperimentDocument
     public List<VariantDocument?>? Variants { get; set; }
 }
 
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 internal sealed class VariantDocument
 {
     public string? Id { get; set; }

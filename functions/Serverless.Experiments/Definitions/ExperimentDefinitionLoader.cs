@@ -121,7 +121,7 @@ public static class ExperimentDefinitionLoader
         catch (JsonException ex)
         {
             var field = path + (ex.Path is { Length: > 1 } relative ? relative[1..] : "");
-            errors.Add(new DefinitionError(source, LineOf(field), field, TryGetId(element), "wrong type: " + FirstSentence(ex.Message)));
+            errors.Add(new DefinitionError(source, LineOf(field), field, TryGetId(element), FirstSentence(ex.Message)));
             return null;
         }
         if (document is null) return null;

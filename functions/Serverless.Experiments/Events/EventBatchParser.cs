@@ -44,7 +44,7 @@ public sealed class EventBatchParser : IDisposable
         utf8 = SkipByteOrderMark(utf8);
         _builder.Reset(_catalog.Experiments.Count);
         var reader = new Utf8JsonReader(utf8, ReaderOptions);
-        var lines = new Definitions.LineCounter(utf8);
+        var lines = new LineCounter(utf8);
         var raw = new RawEvent();
         try
         {
