@@ -147,6 +147,16 @@ public class AggregationTests
     }
 
     [Fact]
+    public void A_value_sum_beyond_the_fixed_point_range_is_a_clear_error()
+    {
+        // 9,300 values of 1e9 for one user exceed long.MaxValue millionths (about 9.22e12).
+        var events = Enumerable.Range(0, 9_300).Select(i => Fixtures.Event($"c{i}", "ranker", "control", "whale", "conversion", T, 1e9));
+        var aggregate = ExperimentAggregate.Create(_ranker);
+        var ex = Assert.Throws<InvalidOperationException>(() => aggregate.Apply(Fixtures.ParseLines(_catalog, events)));
+        Assert.Contains("user 'whale': the value sum overflows", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Batches_for_other_experiments_are_recorded_but_change_no_figures()
     {
         var batch = Fixtures.ParseLines(_catalog, [Fixtures.Event("1", "search", "control", "u1", "exposure", T)]);

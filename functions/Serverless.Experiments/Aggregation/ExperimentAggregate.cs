@@ -202,21 +202,20 @@ public sealed partial class ExperimentAggregate
         if (e.HasValue)
         {
             state.Flags |= UserFlags.HasValue;
-            try
-            {
-                state.ValueMicros = checked(state.ValueMicros + e.ValueMicros);
-            }
-            catch (OverflowException)
-            {
-                throw new InvalidOperationException(
-                    $"experiment '{ExperimentId}', variant '{_variantIds[e.VariantIndex]}', user '{Encoding.UTF8.GetString(user)}': the value sum overflows");
-            }
+            var sum = state.ValueMicros + e.ValueMicros;
+            // Overflow when both operands share a sign the sum does not have; no try block on the hot path.
+            if (((state.ValueMicros ^ sum) & (e.ValueMicros ^ sum)) < 0) ThrowValueOverflow(e.VariantIndex, user);
+            state.ValueMicros = sum;
             counters.ValueEvents++;
         }
         counters.EventsByType[(int)e.Type]++;
         if (e.TimestampTicks < counters.FirstTicks) counters.FirstTicks = e.TimestampTicks;
         if (e.TimestampTicks > counters.LastTicks) counters.LastTicks = e.TimestampTicks;
     }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private void ThrowValueOverflow(int variant, ReadOnlySpan<byte> user) => throw new InvalidOperationException(
+        $"experiment '{ExperimentId}', variant '{_variantIds[variant]}', user '{Encoding.UTF8.GetString(user)}': the value sum overflows");
 
     private VariantAggregate SummarizeVariant(int v)
     {
