@@ -84,7 +84,7 @@ public sealed partial class ExperimentAggregate
     /// Exposed users per weight period and variant: <c>[period, variant]</c>, each user counted in the period of their
     /// first exposure. <paramref name="periodStartTicks"/> must be ascending; exposures before the first start count in period 0.
     /// </summary>
-    public long[,] ExposedUsersByPeriod(IReadOnlyList<long> periodStartTicks)
+    internal long[,] ExposedUsersByPeriod(IReadOnlyList<long> periodStartTicks)
     {
         var counts = new long[Math.Max(1, periodStartTicks.Count), _variantIds.Length];
         for (var slot = 0; slot < _users.Count; slot++)
