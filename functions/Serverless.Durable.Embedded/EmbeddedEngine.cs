@@ -98,6 +98,16 @@ public sealed partial class EmbeddedEngine : IAsyncDisposable
         _stopping?.Dispose();
     }
 
+    /// <summary>
+    /// What is still to happen in this engine's database: messages ready now, activities queued or running,
+    /// and when the next timer (or delayed start) is due. Tools use it to tell "busy" from "waiting".
+    /// </summary>
+    public PendingWork GetPendingWork()
+    {
+        var (ready, activities, next) = _store.GetPendingWork(UtcNow);
+        return new PendingWork(ready, activities, next);
+    }
+
     /// <summary>Wakes the dispatchers: something was written that they may act on.</summary>
     internal void NotifyWork()
     {

@@ -112,17 +112,20 @@ internal sealed partial class SqliteEngineStore
             return true;
         }, cancellationToken);
 
-    /// <summary>What is still to happen for an instance: ready messages, activities, and the next timer.</summary>
-    public (int ReadyMessages, int Activities, DateTime? NextTimer) GetPendingWork(string instanceId, DateTime now) =>
+    /// <summary>
+    /// What is still to happen: messages any instance can act on now, activity work items, and the next
+    /// timer or delayed start. Counted over the whole database, because an instance's sub-orchestrations
+    /// and other processes' work count as "busy" too.
+    /// </summary>
+    public (int ReadyMessages, int Activities, DateTime? NextTimer) GetPendingWork(DateTime now) =>
         Read("read pending work", connection =>
         {
             using var command = connection.CreateCommand();
             command.CommandText = """
-                SELECT (SELECT COUNT(*) FROM inbox WHERE instance_id = $id AND visible_at <= $now),
-                       (SELECT COUNT(*) FROM activities WHERE instance_id = $id),
-                       (SELECT MIN(visible_at) FROM inbox WHERE instance_id = $id AND visible_at > $now)
+                SELECT (SELECT COUNT(*) FROM inbox WHERE visible_at <= $now),
+                       (SELECT COUNT(*) FROM activities),
+                       (SELECT MIN(visible_at) FROM inbox WHERE visible_at > $now)
                 """;
-            command.Parameters.AddWithValue("$id", instanceId);
             command.Parameters.AddWithValue("$now", Ticks(now));
             using var reader = command.ExecuteReader();
             reader.Read();
