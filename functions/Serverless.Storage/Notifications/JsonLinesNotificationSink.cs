@@ -5,8 +5,8 @@ namespace Serverless.Storage.Notifications;
 
 /// <summary>
 /// The local notification sink: appends each notification as one JSON line to a file and logs it.
-/// Each line is written with a single append, so lines from concurrent senders (threads or
-/// processes) do not interleave.
+/// Each line is appended while holding the file exclusively (FileShare.None is an advisory lock
+/// on Unix), so lines from concurrent senders (threads or processes) never interleave.
 /// </summary>
 public sealed class JsonLinesNotificationSink(string filePath, ILogger<JsonLinesNotificationSink>? logger = null, TimeProvider? timeProvider = null)
     : INotificationSink
@@ -32,10 +32,33 @@ public sealed class JsonLinesNotificationSink(string filePath, ILogger<JsonLines
         var bytes = new byte[line.Length + 1];
         line.CopyTo(bytes, 0);
         bytes[^1] = (byte)'\n';
-        await using (var file = new FileStream(_filePath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, bufferSize: 1, FileOptions.Asynchronous))
-        {
-            await file.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
-        }
+        await AppendExclusiveAsync(bytes, cancellationToken).ConfigureAwait(false);
         NotificationLog.Sent(_logger, notification);
+    }
+
+    private async Task AppendExclusiveAsync(byte[] bytes, CancellationToken cancellationToken)
+    {
+        var deadline = _time.GetUtcNow() + TimeSpan.FromSeconds(30);
+        var delay = TimeSpan.FromMilliseconds(2);
+        while (true)
+        {
+            FileStream file;
+            try
+            {
+                file = new FileStream(_filePath, FileMode.Append, FileAccess.Write, FileShare.None, bufferSize: 1, FileOptions.Asynchronous);
+            }
+            catch (IOException) when (_time.GetUtcNow() < deadline)
+            {
+                // Another sender holds the file: wait a moment and try again.
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 50));
+                continue;
+            }
+            await using (file.ConfigureAwait(false))
+            {
+                await file.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+            }
+            return;
+        }
     }
 }
