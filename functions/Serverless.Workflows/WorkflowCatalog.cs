@@ -1,0 +1,22 @@
+using Serverless.Durable;
+using Serverless.Workflows.Demo;
+
+namespace Serverless.Workflows;
+
+/// <summary>
+/// Every orchestrator and activity of the system, registered under the names the orchestrators call.
+/// The embedded engine and the Azure Functions shell both expose exactly these.
+/// </summary>
+public static class WorkflowCatalog
+{
+    public static DurableTaskRegistry Register(DurableTaskRegistry registry)
+    {
+        registry
+            .AddOrchestrator<DemoApprovalOrchestrator>(DemoApprovalOrchestrator.Name)
+            .AddActivity<DemoSquareActivity>(DemoSquareActivity.Name)
+            .AddActivity<DemoPublishActivity>(DemoPublishActivity.Name);
+        return registry;
+    }
+
+    public static DurableTaskRegistry Create() => Register(new DurableTaskRegistry());
+}
