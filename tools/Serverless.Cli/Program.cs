@@ -1,1 +1,10 @@
-return 0;
+using System.CommandLine;
+using Serverless.Cli;
+using Serverless.Cli.Commands;
+
+// Tables wider than 80 columns when the output goes to a file or a pipe.
+if (Console.IsOutputRedirected) Spectre.Console.AnsiConsole.Profile.Width = 160;
+
+var root = new RootCommand("serverless: recurring machine-learning work as durable orchestrations, on this machine or on Azure Functions.");
+root.Subcommands.Add(WorkflowCommands.Create());
+return await CommandRunner.InvokeAsync(root, args);

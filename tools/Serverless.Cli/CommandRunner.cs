@@ -1,0 +1,35 @@
+using System.CommandLine;
+using System.Text.Json;
+using Serverless.Durable;
+using Serverless.Durable.Embedded.Persistence;
+
+namespace Serverless.Cli;
+
+/// <summary>Runs a parsed command and turns expected failures into one clear line and a non-zero exit code.</summary>
+internal static class CommandRunner
+{
+    public static async Task<int> InvokeAsync(RootCommand root, string[] args)
+    {
+        var parse = root.Parse(args);
+        try
+        {
+            // Expected failures are reported below as one line; System.CommandLine's handler would print a stack trace.
+            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception ex) when (Describe(ex) is { } message)
+        {
+            Console.Error.WriteLine($"error: {message}");
+            return ex is CliUsageException ? 2 : 1;
+        }
+    }
+
+    /// <summary>The one-line message for an expected failure, or null for a bug (which keeps its stack trace).</summary>
+    internal static string? Describe(Exception ex) => ex switch
+    {
+        CliUsageException or UnknownTaskException or InvalidPayloadException or InstanceAlreadyExistsException
+            or InstanceNotFoundException or InstanceStateException or EngineStorageException => ex.Message,
+        JsonException json => $"invalid JSON: {json.Message}",
+        OperationCanceledException => "cancelled",
+        _ => null,
+    };
+}

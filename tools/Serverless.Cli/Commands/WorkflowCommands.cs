@@ -1,0 +1,186 @@
+using System.CommandLine;
+using System.Text.Json;
+using Serverless.Cli.Rendering;
+using Serverless.Durable;
+using Serverless.Durable.Embedded;
+using Serverless.Workflows;
+
+namespace Serverless.Cli.Commands;
+
+/// <summary>
+/// <c>serverless workflows ...</c>: start, inspect and steer orchestration instances in the engine's
+/// database. <c>start</c> and <c>raise</c> also run the engine here and follow the instance until it
+/// finishes or waits for a person, so no host needs to be running.
+/// </summary>
+internal static class WorkflowCommands
+{
+    private static readonly Option<string?> Database = new("--db")
+    {
+        Description = "The engine database (default: Serverless:Engine:DatabasePath, else .data/engine.db).",
+        Recursive = true,
+    };
+
+    public static Command Create()
+    {
+        var workflows = new Command("workflows", "Start, inspect and steer workflow instances.");
+        workflows.Options.Add(Database);
+        workflows.Subcommands.Add(Start());
+        workflows.Subcommands.Add(Status());
+        workflows.Subcommands.Add(List());
+        workflows.Subcommands.Add(History());
+        workflows.Subcommands.Add(Raise());
+        workflows.Subcommands.Add(Simple("terminate", "Terminate a running instance.", (c, id) => c.TerminateInstanceAsync(id, "terminated from the command line"), "terminated"));
+        workflows.Subcommands.Add(Simple("suspend", "Suspend a running instance; its events wait until it is resumed.", (c, id) => c.SuspendInstanceAsync(id), "suspended"));
+        workflows.Subcommands.Add(Simple("resume", "Resume a suspended instance.", (c, id) => c.ResumeInstanceAsync(id), "resumed"));
+        workflows.Subcommands.Add(Purge());
+        return workflows;
+    }
+
+    private static Command Start()
+    {
+        var name = new Argument<string>("name") { Description = "The workflow (orchestrator) name, for example DemoApproval." };
+        var input = new Option<string?>("--input") { Description = "The input as JSON." };
+        var id = new Option<string?>("--id") { Description = "The instance id (default: a new GUID)." };
+        var noWait = new Option<bool>("--no-wait") { Description = "Only schedule; do not run the engine here." };
+        var command = new Command("start", "Start a workflow instance and follow it.") { name, input, id, noWait };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var payload = ParseJson(parse.GetValue(input), "--input");
+            await using var engine = CreateEngine(parse);
+            var instanceId = await engine.Client.ScheduleNewOrchestrationInstanceAsync(parse.GetValue(name)!, payload,
+                new StartOrchestrationOptions(parse.GetValue(id)), cancellationToken);
+            Console.WriteLine($"started {instanceId}");
+            if (!parse.GetValue(noWait)) await FollowAsync(engine, instanceId, cancellationToken);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Status()
+    {
+        var id = new Argument<string>("id") { Description = "The instance id." };
+        var command = new Command("status", "Show an instance's status, custom status, output and failure.") { id };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            await using var engine = CreateEngine(parse);
+            var metadata = await engine.Client.GetInstanceAsync(parse.GetValue(id)!, true, cancellationToken)
+                ?? throw new InstanceNotFoundException(parse.GetValue(id)!);
+            InstanceRenderer.WriteStatus(metadata);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command List()
+    {
+        var status = new Option<OrchestrationRuntimeStatus[]>("--status") { Description = "Only instances with these statuses.", AllowMultipleArgumentsPerToken = true };
+        var name = new Option<string?>("--name") { Description = "Only instances of this workflow." };
+        var top = new Option<int>("--top") { Description = "How many to show (newest first).", DefaultValueFactory = _ => 50 };
+        var command = new Command("list", "List instances, newest first.") { status, name, top };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            await using var engine = CreateEngine(parse);
+            var statuses = parse.GetValue(status);
+            var result = await engine.Client.QueryInstancesAsync(new OrchestrationQuery(
+                Statuses: statuses is { Length: > 0 } ? statuses : null,
+                Name: parse.GetValue(name),
+                PageSize: parse.GetValue(top)), cancellationToken);
+            InstanceRenderer.WriteList(result.Instances);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command History()
+    {
+        var id = new Argument<string>("id") { Description = "The instance id." };
+        var command = new Command("history", "Show an instance's history: time, event, name and duration of each step.") { id };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            await using var engine = CreateEngine(parse);
+            var history = await engine.Client.GetHistoryAsync(parse.GetValue(id)!, cancellationToken);
+            InstanceRenderer.WriteHistory(history);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Raise()
+    {
+        var id = new Argument<string>("id") { Description = "The instance id." };
+        var eventName = new Argument<string>("event") { Description = "The event name, for example Approval." };
+        var data = new Option<string?>("--data") { Description = "The event payload as JSON." };
+        var noWait = new Option<bool>("--no-wait") { Description = "Only deliver the event; do not run the engine here." };
+        var command = new Command("raise", "Raise an event on an instance and follow it.") { id, eventName, data, noWait };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var payload = ParseJson(parse.GetValue(data), "--data");
+            await using var engine = CreateEngine(parse);
+            var instanceId = parse.GetValue(id)!;
+            await engine.Client.RaiseEventAsync(instanceId, parse.GetValue(eventName)!, payload, cancellationToken);
+            Console.WriteLine($"raised {parse.GetValue(eventName)} on {instanceId}");
+            if (!parse.GetValue(noWait)) await FollowAsync(engine, instanceId, cancellationToken);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Purge()
+    {
+        var id = new Argument<string>("id") { Description = "The instance id." };
+        var command = new Command("purge", "Delete a finished instance and its history.") { id };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            await using var engine = CreateEngine(parse);
+            var result = await engine.Client.PurgeInstanceAsync(parse.GetValue(id)!, cancellationToken);
+            if (result.PurgedInstanceCount == 0) throw new InstanceNotFoundException(parse.GetValue(id)!);
+            Console.WriteLine($"purged {parse.GetValue(id)}");
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Simple(string verb, string description, Func<IOrchestrationClient, string, Task> act, string done)
+    {
+        var id = new Argument<string>("id") { Description = "The instance id." };
+        var command = new Command(verb, description) { id };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            await using var engine = CreateEngine(parse);
+            await act(engine.Client, parse.GetValue(id)!);
+            Console.WriteLine($"{done} {parse.GetValue(id)}");
+            return 0;
+        });
+        return command;
+    }
+
+    private static EmbeddedEngine CreateEngine(ParseResult parse)
+    {
+        var configuration = CliSettings.Load();
+        var options = CliSettings.EngineOptions(configuration, parse.GetValue(Database));
+        return new EmbeddedEngine(WorkflowCatalog.Create(), options);
+    }
+
+    /// <summary>Runs the engine here until the instance finishes, or until it can only wait for an event or a distant timer.</summary>
+    private static async Task FollowAsync(EmbeddedEngine engine, string instanceId, CancellationToken cancellationToken)
+    {
+        await engine.StartAsync(cancellationToken);
+        var follower = new InstanceFollower(engine, instanceId, maxTimerWait: TimeSpan.FromMinutes(2));
+        var final = await follower.RunAsync(cancellationToken);
+        InstanceRenderer.WriteOutcome(final, follower.WaitingFor);
+    }
+
+    private static JsonElement? ParseJson(string? text, string option)
+    {
+        if (text is null) return null;
+        try
+        {
+            using var document = JsonDocument.Parse(text);
+            return document.RootElement.Clone();
+        }
+        catch (JsonException ex)
+        {
+            throw new CliUsageException($"{option} is not valid JSON: {ex.Message}");
+        }
+    }
+}
