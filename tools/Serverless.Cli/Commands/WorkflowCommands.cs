@@ -154,12 +154,7 @@ internal static class WorkflowCommands
         return command;
     }
 
-    private static EmbeddedEngine CreateEngine(ParseResult parse)
-    {
-        var configuration = CliSettings.Load();
-        var options = CliSettings.EngineOptions(configuration, parse.GetValue(Database));
-        return new EmbeddedEngine(WorkflowCatalog.Create(), options);
-    }
+    private static EmbeddedEngine CreateEngine(ParseResult parse) => CliRuntime.Create(parse.GetValue(Database)).Engine;
 
     /// <summary>Runs the engine here until the instance finishes, or until it can only wait for an event or a distant timer.</summary>
     private static async Task FollowAsync(EmbeddedEngine engine, string instanceId, CancellationToken cancellationToken)

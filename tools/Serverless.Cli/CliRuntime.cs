@@ -1,0 +1,37 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Serverless.Durable.Embedded;
+using Serverless.Hosting.Composition;
+
+namespace Serverless.Cli;
+
+/// <summary>
+/// The services a CLI command runs workflows with: the same composition as the local host, with the
+/// CLI's own worker id so a command beside a running host never takes the host's leases for its own.
+/// </summary>
+internal sealed class CliRuntime : IAsyncDisposable
+{
+    private readonly ServiceProvider _provider;
+
+    private CliRuntime(ServiceProvider provider) => _provider = provider;
+
+    public IServiceProvider Services => _provider;
+
+    public EmbeddedEngine Engine => _provider.GetRequiredService<EmbeddedEngine>();
+
+    public static CliRuntime Create(string? databaseOverride, LogLevel minimumLevel = LogLevel.Warning)
+    {
+        var configuration = CliSettings.Load();
+        var services = new ServiceCollection();
+        services.AddLogging(logging => logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(minimumLevel));
+        services.AddServerlessRuntime(configuration, Directory.GetCurrentDirectory(), options =>
+        {
+            if (!string.IsNullOrWhiteSpace(databaseOverride)) options.DatabasePath = Path.GetFullPath(databaseOverride);
+            options.WorkerId = $"{Environment.MachineName}-cli-{Environment.ProcessId}";
+            options.PollInterval = TimeSpan.FromMilliseconds(100);
+        });
+        return new CliRuntime(services.BuildServiceProvider());
+    }
+
+    public ValueTask DisposeAsync() => _provider.DisposeAsync();
+}
