@@ -1,0 +1,18 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+
+namespace Serverless.Hosting.Api;
+
+/// <summary>
+/// Every route under <c>/api</c>. Each area maps its own routes onto the group; the group is where the
+/// host applies function-key access control, so every area's routes need a key.
+/// </summary>
+public static class ApiRoutes
+{
+    public static RouteGroupBuilder MapServerlessApi(this IEndpointRouteBuilder endpoints)
+    {
+        var api = endpoints.MapGroup("/api");
+        // One line per area (workflows, forecasts, recommendations, experiments, events).
+        return api;
+    }
+}
