@@ -20,26 +20,31 @@ public enum DeadlinePolicy
     AlwaysHold,
 }
 
-/// <summary>Settings of the weekly forecast, loaded from a JSON file (camelCase names).</summary>
+/// <summary>
+/// Settings of the weekly forecast, loaded from a JSON file (camelCase names). Properties have
+/// setters rather than init accessors: the JSON source generator sets every init-only property,
+/// so a field missing from the file would lose its default (dotnet/runtime#84484). Treat a loaded
+/// config as read-only and derive variants with <c>with</c>.
+/// </summary>
 public sealed record ForecastConfig
 {
     /// <summary>Days from the run date to the first day of the target week.</summary>
-    public int LeadTimeDays { get; init; } = 2;
+    public int LeadTimeDays { get; set; } = 2;
 
     /// <summary>Days in the target week.</summary>
-    public int HorizonDays { get; init; } = 7;
+    public int HorizonDays { get; set; } = 7;
 
     /// <summary>Probability that an order covers the day's demand (the quantile ordered).</summary>
-    public double ServiceLevel { get; init; } = 0.95;
+    public double ServiceLevel { get; set; } = 0.95;
 
     /// <summary>Store ids to forecast; empty means all stores in the data.</summary>
-    public IReadOnlyList<string> Stores { get; init; } = [];
+    public IReadOnlyList<string> Stores { get; set; } = [];
 
-    public ModelSettings Model { get; init; } = new();
+    public ModelSettings Model { get; set; } = new();
 
-    public BacktestSettings Backtest { get; init; } = new();
+    public BacktestSettings Backtest { get; set; } = new();
 
-    public ReviewSettings Review { get; init; } = new();
+    public ReviewSettings Review { get; set; } = new();
 
     /// <summary>Covariate days needed after the run date (lead time plus horizon).</summary>
     public int FutureDays => LeadTimeDays + HorizonDays;
@@ -51,7 +56,8 @@ public sealed record ForecastConfig
     public int RequiredHistoryDays =>
         Model.TrainingWindowDays + (Backtest.Origins + Backtest.CalibrationOrigins) * 7 + FutureDays + 364 + 56 + 14;
 
-    public static ForecastConfig Default { get; } = new();
+    /// <summary>A fresh config with every default (a new instance each time, since configs have setters).</summary>
+    public static ForecastConfig Default => new();
 
     /// <summary>Parses JSON; syntax and type errors name the source, line and field.</summary>
     public static ForecastConfig Parse(string json, string sourceName)
@@ -87,6 +93,12 @@ public sealed record ForecastConfig
         {
             if (!ok) errors.Add($"field '{field}': {message}");
         }
+
+        if (Stores is null || Stores.Any(s => s is null)) errors.Add("field 'stores': must be a list of store ids, found null");
+        if (Model is null) errors.Add("field 'model': must be an object, found null");
+        if (Backtest is null) errors.Add("field 'backtest': must be an object, found null");
+        if (Review is null) errors.Add("field 'review': must be an object, found null");
+        if (Stores is null || Model is null || Backtest is null || Review is null || errors.Count > 0) return errors;
 
         Check(LeadTimeDays >= 0, "leadTimeDays", $"must be zero or more, found {LeadTimeDays}");
         Check(HorizonDays > 0, "horizonDays", $"must be positive, found {HorizonDays}");
@@ -135,57 +147,57 @@ public sealed record ForecastConfig
 /// <summary>The global gradient-boosted model and its training data.</summary>
 public sealed record ModelSettings
 {
-    public TrainerKind Trainer { get; init; } = TrainerKind.LightGbm;
+    public TrainerKind Trainer { get; set; } = TrainerKind.LightGbm;
 
     /// <summary>Boosting iterations (trees).</summary>
-    public int Iterations { get; init; } = 150;
+    public int Iterations { get; set; } = 150;
 
-    public int Leaves { get; init; } = 31;
+    public int Leaves { get; set; } = 31;
 
-    public double LearningRate { get; init; } = 0.1;
+    public double LearningRate { get; set; } = 0.1;
 
-    public int MinExamplesPerLeaf { get; init; } = 40;
+    public int MinExamplesPerLeaf { get; set; } = 40;
 
     /// <summary>Days of target days before the cut-off used for training.</summary>
-    public int TrainingWindowDays { get; init; } = 728;
+    public int TrainingWindowDays { get; set; } = 728;
 
     /// <summary>Above this many rows the training set is sampled (deterministically), to bound time and memory.</summary>
-    public int MaxTrainingRows { get; init; } = 300_000;
+    public int MaxTrainingRows { get; set; } = 300_000;
 
-    public int Seed { get; init; } = 42;
+    public int Seed { get; set; } = 42;
 }
 
 /// <summary>Rolling-origin backtest.</summary>
 public sealed record BacktestSettings
 {
     /// <summary>Weekly origins evaluated, the last one ending the day before the run date.</summary>
-    public int Origins { get; init; } = 8;
+    public int Origins { get; set; } = 8;
 
     /// <summary>Extra earlier origins whose errors only calibrate the quantiles of the first evaluated ones.</summary>
-    public int CalibrationOrigins { get; init; } = 3;
+    public int CalibrationOrigins { get; set; } = 3;
 
     /// <summary>Prediction-level buckets the residual quantiles are taken in.</summary>
-    public int CalibrationBuckets { get; init; } = 6;
+    public int CalibrationBuckets { get; set; } = 6;
 }
 
 /// <summary>Thresholds of the automatic review and the human review deadline.</summary>
 public sealed record ReviewSettings
 {
     /// <summary>Flag a forecast week above this multiple (or below its inverse) of the mean of the last 4 weeks.</summary>
-    public double MaxRatioToRecent { get; init; } = 2.0;
+    public double MaxRatioToRecent { get; set; } = 2.0;
 
     /// <summary>Flag a forecast week above this multiple (or below its inverse) of last week's sales.</summary>
-    public double MaxWeekOverWeekRatio { get; init; } = 1.8;
+    public double MaxWeekOverWeekRatio { get; set; } = 1.8;
 
     /// <summary>Ratios are only checked when the recent weeks or the forecast reach this many units.</summary>
-    public double MinWeeklyUnits { get; init; } = 14;
+    public double MinWeeklyUnits { get; set; } = 14;
 
     /// <summary>A series with no sales in this many days before the run date has no recent history.</summary>
-    public int StaleHistoryDays { get; init; } = 28;
+    public int StaleHistoryDays { get; set; } = 28;
 
-    public double DeadlineHours { get; init; } = 24;
+    public double DeadlineHours { get; set; } = 24;
 
-    public DeadlinePolicy DeadlinePolicy { get; init; } = DeadlinePolicy.AutoApproveWhenClean;
+    public DeadlinePolicy DeadlinePolicy { get; set; } = DeadlinePolicy.AutoApproveWhenClean;
 }
 
 /// <summary>A configuration file is unusable; <see cref="Errors"/> lists every problem with its field.</summary>

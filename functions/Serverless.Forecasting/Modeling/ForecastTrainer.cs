@@ -99,8 +99,7 @@ public static class ForecastTrainer
 
     private static OriginOutcome RunOrigin(List<StoreHistory> full, DateOnly origin, FeatureVocabulary vocabulary, ForecastConfig config)
     {
-        // The origin's model and forecasts see truncated copies: nothing on or after the origin exists for them.
-        var truncated = full.Where(h => h.Start < origin).Select(h => h.TruncateTo(origin, config.FutureDays, KeepDays(config))).ToList();
+        var truncated = AsOf(full, origin, config);
         var model = GbmRegressor.Train(BuildTrainingSet(truncated, vocabulary, config), config.Model);
         var samples = new List<Sample>();
         foreach (var history in truncated)
@@ -120,6 +119,13 @@ public static class ForecastTrainer
         }
         return new OriginOutcome(origin, samples);
     }
+
+    /// <summary>
+    /// The histories as the job would have seen them on <paramref name="origin"/>: truncated copies
+    /// in which nothing on or after the origin exists. Each backtest origin trains and forecasts on these.
+    /// </summary>
+    internal static List<StoreHistory> AsOf(IEnumerable<StoreHistory> full, DateOnly origin, ForecastConfig config) =>
+        full.Where(h => h.Start < origin).Select(h => h.TruncateTo(origin, config.FutureDays, KeepDays(config))).ToList();
 
     internal static TrainingSet BuildTrainingSet(IReadOnlyList<StoreHistory> histories, FeatureVocabulary vocabulary, ForecastConfig config)
     {

@@ -18,4 +18,6 @@ namespace Serverless.Forecasting.Serialization;
 [JsonSerializable(typeof(Catalogue))]
 [JsonSerializable(typeof(ModelInfo))]
 [JsonSerializable(typeof(BacktestReport))]
+[JsonSerializable(typeof(Proposals.ProposalDocument))]
+[JsonSerializable(typeof(Proposals.ProposalManifest))]
 internal sealed partial class ForecastJsonContext : JsonSerializerContext;
