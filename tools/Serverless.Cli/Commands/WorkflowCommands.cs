@@ -29,9 +29,9 @@ internal static class WorkflowCommands
         workflows.Subcommands.Add(List());
         workflows.Subcommands.Add(History());
         workflows.Subcommands.Add(Raise());
-        workflows.Subcommands.Add(Simple("terminate", "Terminate a running instance.", (c, id) => c.TerminateInstanceAsync(id, "terminated from the command line"), "terminated"));
+        workflows.Subcommands.Add(Simple("terminate", "Terminate a running instance.", (c, id) => c.TerminateInstanceAsync(id, "terminated from the command line"), "terminated", follow: true));
         workflows.Subcommands.Add(Simple("suspend", "Suspend a running instance; its events wait until it is resumed.", (c, id) => c.SuspendInstanceAsync(id), "suspended"));
-        workflows.Subcommands.Add(Simple("resume", "Resume a suspended instance.", (c, id) => c.ResumeInstanceAsync(id), "resumed"));
+        workflows.Subcommands.Add(Simple("resume", "Resume a suspended instance.", (c, id) => c.ResumeInstanceAsync(id), "resumed", follow: true));
         workflows.Subcommands.Add(Purge());
         return workflows;
     }
@@ -140,7 +140,8 @@ internal static class WorkflowCommands
         return command;
     }
 
-    private static Command Simple(string verb, string description, Func<IOrchestrationClient, string, Task> act, string done)
+    /// <param name="follow">Run the engine here afterwards, so the change takes effect without a host (terminate, resume).</param>
+    private static Command Simple(string verb, string description, Func<IOrchestrationClient, string, Task> act, string done, bool follow = false)
     {
         var id = new Argument<string>("id") { Description = "The instance id." };
         var command = new Command(verb, description) { id };
@@ -149,6 +150,7 @@ internal static class WorkflowCommands
             await using var engine = CreateEngine(parse);
             await act(engine.Client, parse.GetValue(id)!);
             Console.WriteLine($"{done} {parse.GetValue(id)}");
+            if (follow) await FollowAsync(engine, parse.GetValue(id)!, cancellationToken);
             return 0;
         });
         return command;
