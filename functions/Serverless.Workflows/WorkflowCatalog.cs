@@ -15,6 +15,7 @@ public static class WorkflowCatalog
             .AddOrchestrator<DemoApprovalOrchestrator>(DemoApprovalOrchestrator.Name)
             .AddActivity<DemoSquareActivity>(DemoSquareActivity.Name)
             .AddActivity<DemoPublishActivity>(DemoPublishActivity.Name);
+        Training.TrainingWorkflows.Register(registry);
         return registry;
     }
 
