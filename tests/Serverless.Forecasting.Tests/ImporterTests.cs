@@ -46,6 +46,7 @@ public class ImporterTests
         Assert.Equal(field, record.Field);
         Assert.Equal(bad, record.RawText);
         Assert.False(string.IsNullOrWhiteSpace(record.Reason));
+        Assert.StartsWith($"sales.csv: line 3: field '{field}': ", record.Message);
     }
 
     [Fact]

@@ -31,6 +31,7 @@ public static class ForecastTrainer
         var vocabulary = FeatureVocabulary.From(selected);
         var (calibrationOrigins, origins) = Origins(runDate, config);
         var allOrigins = calibrationOrigins.Concat(origins).ToArray();
+        EnsureEnoughHistory(selected, runDate, allOrigins[0], config);
 
         // One job per origin plus the final model. Each trains single-threaded (identical trees
         // everywhere), and the jobs run side by side on all cores.
@@ -94,13 +95,33 @@ public static class ForecastTrainer
         return (all[..config.Backtest.CalibrationOrigins], all[config.Backtest.CalibrationOrigins..]);
     }
 
+    /// <summary>Days of sales the earliest backtest origin needs before it: a level window, one target week and a week of rows.</summary>
+    internal static int MinimumDaysBeforeFirstOrigin(ForecastConfig config) => FeatureSet.LevelDays + config.FutureDays + 7;
+
+    /// <summary>A run date too close to the start of the data is a clear error, not an empty training set.</summary>
+    private static void EnsureEnoughHistory(List<StoreHistory> selected, DateOnly runDate, DateOnly firstOrigin, ForecastConfig config)
+    {
+        var start = selected.Min(h => h.Start);
+        var needFrom = firstOrigin.AddDays(-MinimumDaysBeforeFirstOrigin(config));
+        if (start <= needFrom) return;
+        throw new ArgumentException(
+            $"run date {runDate:yyyy-MM-dd} is too early for the data, which starts {start:yyyy-MM-dd}: the backtest's first origin " +
+            $"{firstOrigin:yyyy-MM-dd} needs sales from {needFrom:yyyy-MM-dd} on ({runDate.DayNumber - needFrom.DayNumber} days before the run date); " +
+            "choose a later run date or fewer backtest origins (backtest.origins, backtest.calibrationOrigins).");
+    }
+
     /// <summary>Days of history a model needs before its cut-off: training window plus the longest feature look-back.</summary>
     internal static int KeepDays(ForecastConfig config) => config.Model.TrainingWindowDays + 364 + 56 + 14;
 
     private static OriginOutcome RunOrigin(List<StoreHistory> full, DateOnly origin, FeatureVocabulary vocabulary, ForecastConfig config)
     {
         var truncated = AsOf(full, origin, config);
-        var model = GbmRegressor.Train(BuildTrainingSet(truncated, vocabulary, config), config.Model);
+        var set = BuildTrainingSet(truncated, vocabulary, config);
+        if (set.Count == 0)
+        {
+            throw new ArgumentException($"backtest origin {origin:yyyy-MM-dd}: no training rows before it (too little clean history); choose a later run date or fewer backtest origins.");
+        }
+        var model = GbmRegressor.Train(set, config.Model);
         var samples = new List<Sample>();
         foreach (var history in truncated)
         {
