@@ -121,3 +121,34 @@ internal sealed class JsonEquality<T> : IEqualityComparer<T>
     private static string Text(T? value) => System.Text.Json.JsonSerializer.Serialize(value,
         new System.Text.Json.JsonSerializerOptions { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals });
 }
+
+[Collection(ModelCollection.Name)]
+public class ForecastJsonTests(ModelFixture fixture)
+{
+    [Fact]
+    public void A_store_forecast_round_trips_through_json_to_the_same_bytes()
+    {
+        var forecast = fixture.Model.Predict(fixture.Histories[0]);
+        var bytes = forecast.ToJsonBytes();
+        var back = Forecasts.StoreForecast.FromJson(bytes, "forecast.json");
+        Assert.Equal(ForecastComparer.Describe(forecast), ForecastComparer.Describe(back));
+        Assert.Equal(bytes, back.ToJsonBytes());
+        var text = System.Text.Encoding.UTF8.GetString(bytes);
+        Assert.Contains("\"targetStart\":\"" + forecast.TargetStart.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) + "\"", text);
+        Assert.DoesNotContain("targetDates", text);
+        var error = Assert.Throws<FormatException>(() => Forecasts.StoreForecast.FromJson("{\n \"store\": 5 }"u8, "forecast.json"));
+        Assert.StartsWith("forecast.json: line 2:", error.Message);
+    }
+
+    [Fact]
+    public void A_review_result_round_trips_through_json()
+    {
+        var forecasts = fixture.Histories.Select(fixture.Model.Predict).ToList();
+        var review = Review.ForecastReviewer.Review(forecasts, fixture.Histories.Select(Review.StoreSeriesList.Of).ToList(),
+            TestData.SmallConfig.Review with { MaxRatioToRecent = 1.05, MaxWeekOverWeekRatio = 1.05, MinWeeklyUnits = 0 });
+        Assert.NotEmpty(review.Flags);
+        var back = Review.ReviewResult.FromJson(review.ToJsonBytes(), "review.json");
+        Assert.Equal(review.Flags, back.Flags);
+        Assert.Equal((review.SeriesChecked, review.IsClean), (back.SeriesChecked, back.IsClean));
+    }
+}

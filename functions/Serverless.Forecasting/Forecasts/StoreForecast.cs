@@ -5,8 +5,10 @@ namespace Serverless.Forecasting.Forecasts;
 /// <param name="DaysSinceLastSale">Days from the last day with sales to the run date (int.MaxValue when never sold).</param>
 public sealed record RecentHistory(IReadOnlyList<double> WeeklyTotals, int DaysSinceLastSale)
 {
+    [System.Text.Json.Serialization.JsonIgnore]
     public double LastWeek => WeeklyTotals.Count == 0 ? 0 : WeeklyTotals[^1];
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public double MeanOfLastFourWeeks => WeeklyTotals.Count == 0 ? 0 : WeeklyTotals.Average();
 }
 
@@ -18,8 +20,10 @@ public sealed record RecentHistory(IReadOnlyList<double> WeeklyTotals, int DaysS
 /// <param name="Source">"model", a naive baseline's name, or "no-history".</param>
 public sealed record ItemForecast(string Item, IReadOnlyList<double> Point, IReadOnlyList<int> Order, string Source, RecentHistory Recent)
 {
+    [System.Text.Json.Serialization.JsonIgnore]
     public double PointTotal => Point.Sum();
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public int OrderTotal => Order.Sum();
 }
 
@@ -36,7 +40,25 @@ public sealed record StoreForecast(
     string ModelVersion,
     IReadOnlyList<ItemForecast> Items)
 {
+    [System.Text.Json.Serialization.JsonIgnore]
     public IEnumerable<DateOnly> TargetDates => Enumerable.Range(0, Days).Select(TargetStart.AddDays);
 
     public ItemForecast? Find(string item) => Items.FirstOrDefault(i => i.Item == item);
+
+    /// <summary>UTF-8 JSON (camelCase), the form the predict step stores; the same forecast always gives the same bytes.</summary>
+    public byte[] ToJsonBytes() =>
+        System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(this, Serialization.ForecastJsonContext.Default.StoreForecast);
+
+    public static StoreForecast FromJson(ReadOnlySpan<byte> json, string sourceName)
+    {
+        try
+        {
+            return System.Text.Json.JsonSerializer.Deserialize(json, Serialization.ForecastJsonContext.Default.StoreForecast)
+                ?? throw new FormatException($"{sourceName}: line 1: the forecast is empty (null).");
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new FormatException($"{sourceName}: line {(e.LineNumber ?? 0) + 1}: field '{e.Path}': {e.Message}", e);
+        }
+    }
 }

@@ -13,6 +13,7 @@ public enum DeadlineDecision
 public sealed record ReviewResult(IReadOnlyList<ReviewFlag> Flags, int SeriesChecked)
 {
     /// <summary>True when no check raised a warning or worse.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool IsClean => Flags.All(f => f.Severity == ReviewSeverity.Info);
 
     public int Count(ReviewSeverity severity) => Flags.Count(f => f.Severity == severity);
@@ -24,7 +25,15 @@ public sealed record ReviewResult(IReadOnlyList<ReviewFlag> Flags, int SeriesChe
         _ => DeadlineDecision.HoldAndNotify,
     };
 
+    public byte[] ToJsonBytes() =>
+        System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(this, Serialization.ForecastJsonContext.Default.ReviewResult);
+
+    public static ReviewResult FromJson(ReadOnlySpan<byte> json, string sourceName) =>
+        System.Text.Json.JsonSerializer.Deserialize(json, Serialization.ForecastJsonContext.Default.ReviewResult)
+        ?? throw new FormatException($"{sourceName}: line 1: the review is empty (null).");
+
     /// <summary>A short summary for a notification.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public string Summary =>
         IsClean && Flags.Count == 0
             ? $"{SeriesChecked} series checked, nothing flagged"

@@ -18,6 +18,8 @@ namespace Serverless.Forecasting.Serialization;
 [JsonSerializable(typeof(Catalogue))]
 [JsonSerializable(typeof(ModelInfo))]
 [JsonSerializable(typeof(BacktestReport))]
+[JsonSerializable(typeof(Forecasts.StoreForecast))]
+[JsonSerializable(typeof(Review.ReviewResult))]
 [JsonSerializable(typeof(Proposals.ProposalDocument))]
 [JsonSerializable(typeof(Proposals.ProposalManifest))]
 internal sealed partial class ForecastJsonContext : JsonSerializerContext;
