@@ -1,1 +1,4 @@
-return 0;
+using System.CommandLine;
+using Serverless.Trainer;
+
+return await TrainerCommandLine.RunAsync(args, Console.Out, Console.Error);
