@@ -16,7 +16,7 @@ internal static class TrainingBackendExtensions
 /// <summary>Validates and submits a job; a job of that name that already exists is left as it is and its state returned.</summary>
 public sealed class SubmitTrainingJobActivity(TrainingBackend backend) : TaskActivity<TrainingJobSpec, TrainingJobState>
 {
-    public const string Name = "TrainingJob.Submit";
+    public const string Name = "TrainingJobSubmit";
 
     public override Task<TrainingJobState> RunAsync(TaskActivityContext context, TrainingJobSpec input) =>
         backend.RequireService().SubmitAsync(input, context.CancellationToken);
@@ -25,7 +25,7 @@ public sealed class SubmitTrainingJobActivity(TrainingBackend backend) : TaskAct
 /// <summary>Reads a job's state (one tick of the monitor).</summary>
 public sealed class GetTrainingJobStatusActivity(TrainingBackend backend) : TaskActivity<string, TrainingJobState>
 {
-    public const string Name = "TrainingJob.GetStatus";
+    public const string Name = "TrainingJobGetStatus";
 
     public override Task<TrainingJobState> RunAsync(TaskActivityContext context, string input) =>
         backend.RequireService().GetStatusAsync(input, context.CancellationToken);
@@ -34,7 +34,7 @@ public sealed class GetTrainingJobStatusActivity(TrainingBackend backend) : Task
 /// <summary>Asks a job to stop (on timeout).</summary>
 public sealed class CancelTrainingJobActivity(TrainingBackend backend) : TaskActivity<string, TrainingJobState>
 {
-    public const string Name = "TrainingJob.Cancel";
+    public const string Name = "TrainingJobCancel";
 
     public override Task<TrainingJobState> RunAsync(TaskActivityContext context, string input) =>
         backend.RequireService().CancelAsync(input, context.CancellationToken);
@@ -43,7 +43,7 @@ public sealed class CancelTrainingJobActivity(TrainingBackend backend) : TaskAct
 /// <summary>The outputs and metrics of a completed job.</summary>
 public sealed class CollectTrainingJobOutputsActivity(TrainingBackend backend) : TaskActivity<string, TrainingJobOutputs>
 {
-    public const string Name = "TrainingJob.CollectOutputs";
+    public const string Name = "TrainingJobCollectOutputs";
 
     public override Task<TrainingJobOutputs> RunAsync(TaskActivityContext context, string input) =>
         backend.RequireService().GetOutputsAsync(input, context.CancellationToken);
