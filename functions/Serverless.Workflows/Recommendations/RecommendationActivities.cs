@@ -1,0 +1,333 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.Extensions.Configuration;
+using Serverless.Durable;
+using Serverless.Recommendations;
+using Serverless.Recommendations.Data;
+using Serverless.Recommendations.Evaluation;
+using Serverless.Recommendations.Factorization;
+using Serverless.Recommendations.Publishing;
+using Serverless.Recommendations.Rules;
+using Serverless.Recommendations.Scoring;
+using Serverless.Storage.Blobs;
+using Serverless.Storage.Documents;
+using Serverless.Storage.Notifications;
+
+namespace Serverless.Workflows.Recommendations;
+
+/// <summary>The names the orchestrator calls its activities by.</summary>
+public static class RecommendationActivityNames
+{
+    public const string Plan = "RecommendationPlan";
+    public const string Import = "RecommendationImport";
+    public const string Train = "RecommendationTrain";
+    public const string Evaluate = "RecommendationEvaluate";
+    public const string ScoreShard = "RecommendationScoreShard";
+    public const string PublishShard = "RecommendationPublishShard";
+    public const string Activate = "RecommendationActivate";
+    public const string Report = "RecommendationReport";
+}
+
+/// <summary>Reads the settings, picks the services, applies the seed and stores the snapshot every later step reads.</summary>
+public sealed class RecommendationPlanActivity(IConfiguration configuration, WorkflowPaths paths, IBlobStore blobs)
+    : TaskActivity<PlanRequest, RefreshPlan>
+{
+    public override async Task<RefreshPlan> RunAsync(TaskActivityContext context, PlanRequest input)
+    {
+        var (settings, source) = RecommendationSettings.Load(configuration, paths);
+        var training = ReadTrainingMode(configuration);
+
+        IReadOnlyList<string> services = input.Services is { Count: > 0 } requested
+            ? requested.Distinct(StringComparer.Ordinal).Select(s => settings.Get(s).Service).ToArray()
+            : settings.Services.Select(s => s.Service).ToArray();
+        if (input.Seed is { } seed)
+        {
+            settings = settings with { Services = settings.Services.Select(s => s with { Als = s.Als with { Seed = seed } }).ToArray() };
+        }
+
+        var settingsPath = RecommendationPaths.Run(input.RunId) + "/settings.json";
+        await blobs.WriteAsync(settingsPath, Encoding.UTF8.GetBytes(settings.ToJson()), BlobWriteCondition.Overwrite, context.CancellationToken);
+        return new RefreshPlan(input.RunId, settingsPath, source, training, services, settings.UserShardSize, settings.ItemShardSize);
+    }
+
+    internal static RecommendationTrainingMode ReadTrainingMode(IConfiguration configuration)
+    {
+        var text = configuration[RecommendationSettings.TrainingKey];
+        if (string.IsNullOrWhiteSpace(text)) return RecommendationTrainingMode.InProcess;
+        if (!Enum.TryParse<RecommendationTrainingMode>(text, ignoreCase: true, out var mode) || !Enum.IsDefined(mode))
+        {
+            throw new RecommendationSettingsException($"{RecommendationSettings.TrainingKey} must be InProcess or Job, got '{text}'.");
+        }
+        if (mode == RecommendationTrainingMode.Job)
+        {
+            throw new RecommendationSettingsException($"{RecommendationSettings.TrainingKey} = Job: the training-job path for recommendations is not available yet; use InProcess.");
+        }
+        return mode;
+    }
+}
+
+/// <summary>
+/// Loads a service's interaction log (writing the built-in synthetic data first when the log is missing
+/// and the service asks for it), imports it with quarantine, checks the rules against its items and
+/// stores the accepted input under a path derived from the data hash.
+/// </summary>
+public sealed class RecommendationImportActivity(IBlobStore blobs, IDocumentStore documents) : TaskActivity<ServiceStep, ImportedData>
+{
+    public override async Task<ImportedData> RunAsync(TaskActivityContext context, ServiceStep input)
+    {
+        var cancellationToken = context.CancellationToken;
+        var artifacts = new RecommendationArtifacts(blobs, documents);
+        var settings = await artifacts.ReadServiceSettingsAsync(input.SettingsPath, input.Service, cancellationToken);
+
+        var generated = false;
+        if (!await blobs.ExistsAsync(settings.InteractionsPath, cancellationToken))
+        {
+            if (settings.Synthetic is null)
+            {
+                throw new InvalidDataException($"{settings.InteractionsPath}: service '{settings.Service}' has no interaction file in the blob store (and no synthetic data configured).");
+            }
+            await GenerateAsync(settings, cancellationToken);
+            generated = true;
+        }
+
+        var imported = await artifacts.ImportInteractionsAsync(settings.InteractionsPath, cancellationToken);
+        var quarantine = imported.Quarantine.ToList();
+        if (imported.Quarantine.Count > settings.MaxQuarantinedShare * imported.RowsRead)
+        {
+            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
+                $"{settings.InteractionsPath}: {imported.Quarantine.Count} of {imported.RowsRead} rows were rejected, more than the {settings.MaxQuarantinedShare:0.#%} allowed; first: {string.Join("; ", imported.Quarantine.Take(3))}"));
+        }
+
+        var dataset = imported.Dataset;
+        var dataFolder = RecommendationPaths.Data(settings.Service, dataset.Hash);
+        var catalog = ItemCatalog.Empty;
+        string? catalogCopy = null;
+        if (await blobs.ExistsAsync(settings.CatalogPath, cancellationToken))
+        {
+            var catalogBytes = await blobs.ReadAllBytesAsync(settings.CatalogPath, cancellationToken);
+            var catalogImport = ItemCatalog.Import(new StreamReader(new MemoryStream(catalogBytes), Encoding.UTF8, true), settings.CatalogPath);
+            catalog = catalogImport.Catalog;
+            quarantine.AddRange(catalogImport.Quarantine);
+            catalogCopy = dataFolder + "/catalog.csv";
+            await blobs.WriteAsync(catalogCopy, catalogBytes, BlobWriteCondition.Overwrite, cancellationToken);
+        }
+
+        // The rules must name only items and categories this data or catalogue knows: check before any training.
+        var probe = new AlsModel(settings.Als, dataset.Hash, dataset.Users, dataset.Items,
+            new AlsFactors(1, new float[dataset.Users.Count], new float[dataset.Items.Count]), dataset.ToUserItemMatrix());
+        ListRules.Create(settings.RulesConfig, probe, catalog, $"{input.SettingsPath} (service {settings.Service})");
+
+        var dataPath = dataFolder + "/interactions.csv";
+        await blobs.WriteAsync(dataPath, await blobs.ReadAllBytesAsync(settings.InteractionsPath, cancellationToken), BlobWriteCondition.Overwrite, cancellationToken);
+        string? quarantinePath = null;
+        if (quarantine.Count > 0)
+        {
+            quarantinePath = dataFolder + "/quarantine.csv";
+            var writer = new StringWriter(CultureInfo.InvariantCulture);
+            QuarantinedRow.WriteCsv(writer, quarantine);
+            await blobs.WriteAsync(quarantinePath, Encoding.UTF8.GetBytes(writer.ToString()), BlobWriteCondition.Overwrite, cancellationToken);
+        }
+
+        return new ImportedData(settings.Service, dataPath, catalogCopy, dataset.Hash, dataset.Users.Count, dataset.Items.Count, dataset.Count,
+            imported.RowsRead, quarantine.Count, imported.MergedDuplicates, quarantinePath, generated);
+    }
+
+    private async Task GenerateAsync(ServiceSettings settings, CancellationToken cancellationToken)
+    {
+        SyntheticData data;
+        try
+        {
+            data = SyntheticInteractions.Generate(settings.Synthetic!);
+        }
+        catch (ArgumentException e)
+        {
+            throw new RecommendationSettingsException($"Service '{settings.Service}', field 'synthetic': {e.Message}", e);
+        }
+        var interactions = new StringWriter(CultureInfo.InvariantCulture);
+        data.WriteInteractionsCsv(interactions);
+        var catalog = new StringWriter(CultureInfo.InvariantCulture);
+        data.Catalog.WriteCsv(catalog);
+        // The generator is deterministic, so a repeated step writes the same bytes (write-once accepts them).
+        if (!await blobs.ExistsAsync(settings.CatalogPath, cancellationToken))
+        {
+            await blobs.WriteOnceAsync(settings.CatalogPath, Encoding.UTF8.GetBytes(catalog.ToString()), cancellationToken);
+        }
+        await blobs.WriteOnceAsync(settings.InteractionsPath, Encoding.UTF8.GetBytes(interactions.ToString()), cancellationToken);
+    }
+}
+
+/// <summary>The in-process training step: ALS on the imported data; the model and its manifest go to the blob store.</summary>
+public sealed class RecommendationTrainActivity(IBlobStore blobs, IDocumentStore documents) : TaskActivity<TrainRequest, TrainedModel>
+{
+    public override async Task<TrainedModel> RunAsync(TaskActivityContext context, TrainRequest input)
+    {
+        var cancellationToken = context.CancellationToken;
+        var artifacts = new RecommendationArtifacts(blobs, documents);
+        var settings = await artifacts.ReadServiceSettingsAsync(input.SettingsPath, input.Service, cancellationToken);
+        var dataset = (await artifacts.ImportInteractionsAsync(input.DataPath, cancellationToken)).Dataset;
+        if (dataset.Hash != input.DataHash)
+        {
+            throw new InvalidDataException($"{input.DataPath}: the data hash is {dataset.Hash}, not the {input.DataHash} the import step recorded.");
+        }
+
+        var trained = AlsTrainer.Train(dataset, settings.Als, cancellationToken: cancellationToken);
+        return await StoreAsync(artifacts, settings, trained.Model, trained.Manifest, cancellationToken);
+    }
+
+    /// <summary>Stores a model and its manifest under the model version (also the entry point for models trained elsewhere).</summary>
+    public static async Task<TrainedModel> StoreAsync(RecommendationArtifacts artifacts, ServiceSettings settings, AlsModel model, ModelManifest manifest,
+        CancellationToken cancellationToken)
+    {
+        var folder = RecommendationPaths.Model(settings.Service, model.Version);
+        var modelStream = new MemoryStream();
+        model.WriteTo(modelStream);
+        await artifacts.Blobs.WriteAsync(folder + "/model.als", modelStream.GetBuffer().AsMemory(0, (int)modelStream.Length), BlobWriteCondition.Overwrite, cancellationToken);
+        var manifestStream = new MemoryStream();
+        PublishedListJson.WriteManifest(manifestStream, manifest);
+        await artifacts.Blobs.WriteAsync(folder + "/manifest.json", manifestStream.ToArray(), BlobWriteCondition.Overwrite, cancellationToken);
+        return new TrainedModel(model.Version, folder + "/model.als", folder + "/manifest.json", ListVersion.For(settings.RulesConfig, model),
+            model.Users.Count, model.Items.Count, manifest.Backend, manifest.TimingsSeconds.GetValueOrDefault("factorize"));
+    }
+}
+
+/// <summary>
+/// Measures the candidate on a random and a time-based hold-out beside popularity and the lists in service,
+/// and applies the gate. The report goes to the run's folder; the metrics into the model's manifest.
+/// </summary>
+public sealed class RecommendationEvaluateActivity(IBlobStore blobs, IDocumentStore documents) : TaskActivity<EvaluateRequest, EvaluationOutcome>
+{
+    public override async Task<EvaluationOutcome> RunAsync(TaskActivityContext context, EvaluateRequest input)
+    {
+        var cancellationToken = context.CancellationToken;
+        var artifacts = new RecommendationArtifacts(blobs, documents);
+        var settings = await artifacts.ReadServiceSettingsAsync(input.SettingsPath, input.Service, cancellationToken);
+        var dataset = (await artifacts.ImportInteractionsAsync(input.DataPath, cancellationToken)).Dataset;
+        var inService = await artifacts.ReadListsInServiceAsync(input.Service, cancellationToken);
+
+        var gated = RecommendationEvaluator.EvaluateAndGate(dataset, settings.Als, inService?.Lists, settings.Evaluation, settings.Gate,
+            cancellationToken: cancellationToken);
+        var metrics = gated.Report.ToMetrics().ToDictionary(m => m.Key, m => Math.Round(m.Value, 6), StringComparer.Ordinal);
+
+        var reportPath = $"{input.SettingsPath[..input.SettingsPath.LastIndexOf('/')]}/{input.Service}/evaluation.json";
+        await blobs.WriteAsync(reportPath, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(gated, RecommendationsJsonContext.Default.GatedEvaluation),
+            BlobWriteCondition.Overwrite, cancellationToken);
+
+        var manifest = PublishedListJson.ReadManifest(new MemoryStream(await blobs.ReadAllBytesAsync(input.Model.ManifestPath, cancellationToken)));
+        var manifestStream = new MemoryStream();
+        PublishedListJson.WriteManifest(manifestStream, manifest.WithMetrics(metrics));
+        await blobs.WriteAsync(input.Model.ManifestPath, manifestStream.ToArray(), BlobWriteCondition.Overwrite, cancellationToken);
+
+        var decision = gated.Decision;
+        return new EvaluationOutcome(decision.Publish, decision.Reason, decision.Split, decision.ModelNdcg, decision.PopularityNdcg,
+            decision.InServiceNdcg, inService?.Pointer.Version, reportPath, metrics);
+    }
+}
+
+/// <summary>One fan-out shard: user-to-items scoring or item neighbours, then the service's rules; the lists go to a JSON Lines blob.</summary>
+public sealed class RecommendationScoreShardActivity(IBlobStore blobs, IDocumentStore documents) : TaskActivity<ShardRequest, ShardLists>
+{
+    public override async Task<ShardLists> RunAsync(TaskActivityContext context, ShardRequest input)
+    {
+        var cancellationToken = context.CancellationToken;
+        var artifacts = new RecommendationArtifacts(blobs, documents);
+        var settings = await artifacts.ReadServiceSettingsAsync(input.SettingsPath, input.Service, cancellationToken);
+        var model = AlsModel.ReadFrom(new MemoryStream(await artifacts.ReadRequiredAsync(input.ModelPath, "model", cancellationToken)));
+        var catalog = await artifacts.ReadCatalogAsync(input.CatalogPath, cancellationToken);
+        var rules = ListRules.Create(settings.RulesConfig, model, catalog, $"{input.SettingsPath} (service {settings.Service})");
+        var version = ListVersion.For(settings.RulesConfig, model);
+        if (version != input.ListVersion)
+        {
+            throw new InvalidDataException($"{input.ModelPath}: the lists of this model and rules are version {version}, not {input.ListVersion}.");
+        }
+
+        var lists = input.Kind == ListKind.UserItems
+            ? rules.ApplyToUsers(UserRecommender.Recommend(model, input.Shard, rules.CandidateDepth), version)
+            : rules.ApplyToItems(ItemNeighbours.Compute(model, input.Shard, rules.CandidateDepth), version);
+        var path = ShardPath(input.Service, version, input.Kind, input.Shard.Index);
+        await artifacts.WriteListsAsync(path, lists, cancellationToken);
+        return new ShardLists(input.Kind, input.Shard.Index, path, lists.Count);
+    }
+
+    public static string ShardPath(string service, string version, ListKind kind, int shard) =>
+        string.Create(CultureInfo.InvariantCulture, $"{RecommendationPaths.Lists(service, version)}/{(kind == ListKind.UserItems ? "users" : "items")}-{shard:D4}.jsonl");
+}
+
+/// <summary>Publishes one shard's lists to the document store (upserts keyed by service and subject, so publishing again writes the same documents).</summary>
+public sealed class RecommendationPublishShardActivity(IBlobStore blobs, IDocumentStore documents) : TaskActivity<PublishShardRequest, int>
+{
+    public override async Task<int> RunAsync(TaskActivityContext context, PublishShardRequest input)
+    {
+        var artifacts = new RecommendationArtifacts(blobs, documents);
+        var lists = await artifacts.ReadListsAsync(input.Path, context.CancellationToken);
+        foreach (var list in lists)
+        {
+            if (list.Service != input.Service || list.Version != input.ListVersion || list.Kind != input.Kind)
+            {
+                throw new InvalidDataException($"{input.Path}: list of '{list.SubjectId}' is {list.Service}/{list.Version}/{list.Kind}, expected {input.Service}/{input.ListVersion}/{input.Kind}.");
+            }
+        }
+        // A few writes at a time: the SQLite adapter serialises them anyway, Cosmos DB gains from overlap.
+        await Parallel.ForEachAsync(lists, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = context.CancellationToken },
+            async (list, token) => await artifacts.UpsertPublishedListAsync(list, token));
+        return lists.Count;
+    }
+}
+
+/// <summary>
+/// Puts the new lists in service: writes the lists' manifest and then the service's pointer document,
+/// which the next refresh reads as "the lists in service".
+/// </summary>
+public sealed class RecommendationActivateActivity(IBlobStore blobs, IDocumentStore documents) : TaskActivity<ActivateRequest, PublicationSummary>
+{
+    public override async Task<PublicationSummary> RunAsync(TaskActivityContext context, ActivateRequest input)
+    {
+        var cancellationToken = context.CancellationToken;
+        var artifacts = new RecommendationArtifacts(blobs, documents);
+        var settings = await artifacts.ReadServiceSettingsAsync(input.SettingsPath, input.Service, cancellationToken);
+        var lists = new List<PublishedList>();
+        foreach (var path in input.UserShardPaths.Concat(input.ItemShardPaths)) lists.AddRange(await artifacts.ReadListsAsync(path, cancellationToken));
+        var summary = PublicationSummary.Of(input.Service, input.Model.ListVersion, lists, settings.RulesConfig.MinimumLength);
+
+        var listsPath = RecommendationPaths.Lists(input.Service, input.Model.ListVersion);
+        var pointer = new ServiceListsPointer(input.Service, input.Model.ListVersion, input.Model.ModelVersion, input.DataHash, listsPath,
+            input.UserShardPaths, input.ItemShardPaths, input.PublishedAtUtc, input.RunId, input.ModelNdcg, summary);
+        await artifacts.WriteJsonAsync(listsPath + "/manifest.json", new ListsManifest(pointer, input.Model.ManifestPath, settings.RulesConfig, CodeVersion.Current), cancellationToken);
+        await artifacts.WritePointerAsync(pointer, cancellationToken);
+        return summary;
+    }
+}
+
+/// <summary>The manifest stored beside published lists: what is in them and what made them.</summary>
+public sealed record ListsManifest(ServiceListsPointer Lists, string ModelManifestPath, ServiceConfig Rules, string CodeVersion);
+
+/// <summary>Writes the run's report (every service's outcome, figures and reasons) and sends it as a notification.</summary>
+public sealed class RecommendationReportActivity(IBlobStore blobs, IDocumentStore documents, INotificationSink notifications)
+    : TaskActivity<ReportRequest, string>
+{
+    public override async Task<string> RunAsync(TaskActivityContext context, ReportRequest input)
+    {
+        var path = RecommendationPaths.Run(input.RunId) + "/report.json";
+        await new RecommendationArtifacts(blobs, documents).WriteJsonAsync(path, input, context.CancellationToken);
+
+        var counts = string.Join(", ", Enum.GetValues<ServiceRefreshOutcome>()
+            .Select(o => $"{input.Services.Count(s => s.Outcome == o)} {o.ToString().ToLowerInvariant()}"));
+        var body = new StringBuilder();
+        foreach (var service in input.Services)
+        {
+            body.Append(CultureInfo.InvariantCulture, $"{service.Service}: {service.Outcome.ToString().ToLowerInvariant()}");
+            if (service.Evaluation is { } e)
+            {
+                body.Append(CultureInfo.InvariantCulture, $" (NDCG@10 {e.ModelNdcg:0.0000}, popularity {e.PopularityNdcg:0.0000}");
+                if (e.InServiceNdcg is { } s) body.Append(CultureInfo.InvariantCulture, $", in service {s:0.0000}");
+                body.Append(')');
+            }
+            body.Append(CultureInfo.InvariantCulture, $". {service.Reason}\n");
+        }
+        body.Append(CultureInfo.InvariantCulture, $"Report: {path}\n");
+        var severity = input.Services.Any(s => s.Outcome == ServiceRefreshOutcome.Failed) ? NotificationSeverity.Error
+            : input.Services.Any(s => s.Outcome == ServiceRefreshOutcome.Kept) ? NotificationSeverity.Warning
+            : NotificationSeverity.Info;
+        await notifications.SendAsync(new Notification($"Recommendation refresh {input.RunId}: {counts}", body.ToString(), severity), context.CancellationToken);
+        return path;
+    }
+}

@@ -1,0 +1,18 @@
+using Serverless.Durable;
+
+namespace Serverless.Workflows.Recommendations;
+
+/// <summary>The recommendation refresh's orchestrator and activities, registered under the names the orchestrator calls.</summary>
+public static class RecommendationWorkflows
+{
+    public static DurableTaskRegistry Register(DurableTaskRegistry registry) => registry
+        .AddOrchestrator<RecommendationRefreshOrchestrator>(RecommendationRefreshOrchestrator.Name)
+        .AddActivity<RecommendationPlanActivity>(RecommendationActivityNames.Plan)
+        .AddActivity<RecommendationImportActivity>(RecommendationActivityNames.Import)
+        .AddActivity<RecommendationTrainActivity>(RecommendationActivityNames.Train)
+        .AddActivity<RecommendationEvaluateActivity>(RecommendationActivityNames.Evaluate)
+        .AddActivity<RecommendationScoreShardActivity>(RecommendationActivityNames.ScoreShard)
+        .AddActivity<RecommendationPublishShardActivity>(RecommendationActivityNames.PublishShard)
+        .AddActivity<RecommendationActivateActivity>(RecommendationActivityNames.Activate)
+        .AddActivity<RecommendationReportActivity>(RecommendationActivityNames.Report);
+}
