@@ -1,0 +1,101 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Serverless.Durable;
+
+namespace Serverless.Hosting.Schedules;
+
+/// <summary>
+/// The timer triggers of the local host: ticks the <see cref="ScheduleRunner"/> at every due time (and at
+/// least once a minute, so clock changes and other hosts' work are noticed), on the host's
+/// <see cref="TimeProvider"/>, so tests drive it with their own clock.
+/// </summary>
+public sealed class ScheduleService(ScheduleRunner runner, TimeProvider time, ILogger<ScheduleService> logger) : BackgroundService
+{
+    /// <summary>The longest wait between two ticks.</summary>
+    public static readonly TimeSpan MaxWait = TimeSpan.FromMinutes(1);
+
+    private long _ticks;
+
+    /// <summary>How many ticks have completed since start (for tests and health).</summary>
+    public long TickCount => Interlocked.Read(ref _ticks);
+
+    /// <summary>Signalled after every tick, with its results.</summary>
+    public event Action<IReadOnlyList<ScheduleTickResult>>? Ticked;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        foreach (var schedule in runner.Schedules)
+        {
+            logger.LogInformation("Schedule {Schedule}: {Workflow} at '{Cron}' ({TimeZone}){State}", schedule.Name, schedule.Workflow,
+                schedule.Cron, schedule.TimeZone.Id, schedule.Enabled ? $", next {schedule.NextDue(time.GetUtcNow().UtcDateTime):o}" : ", disabled");
+        }
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var results = await runner.TickAsync(stoppingToken).ConfigureAwait(false);
+                Interlocked.Increment(ref _ticks);
+                Ticked?.Invoke(results);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                logger.LogError(ex, "Schedules: a tick failed; trying again at the next one");
+            }
+
+            var now = time.GetUtcNow().UtcDateTime;
+            var wait = runner.NextDue(now) is { } next ? next - now : MaxWait;
+            if (wait > MaxWait) wait = MaxWait;
+            if (wait < TimeSpan.Zero) wait = TimeSpan.Zero;
+            try
+            {
+                await Task.Delay(wait, time, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+}
+
+public static class ScheduleServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the schedules of <c>Serverless:Schedules</c> (read and checked now, so a bad setting stops the host
+    /// at start with the setting's name), their shared state, and the service that runs them. A default
+    /// schedule whose workflow is not registered is turned off with a warning; a configured one is an error.
+    /// </summary>
+    public static IServiceCollection AddServerlessSchedules(this IServiceCollection services, IConfiguration configuration,
+        Func<IServiceProvider, IScheduleStateStore> stateStore)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var schedules = ScheduleConfiguration.Read(configuration);
+        services.AddSingleton(provider =>
+        {
+            var registry = provider.GetRequiredService<DurableTaskRegistry>();
+            var logger = provider.GetRequiredService<ILogger<ScheduleRunner>>();
+            var checkedSchedules = schedules.Select(s =>
+            {
+                if (!s.Enabled || registry.TryGetOrchestrator(s.Workflow, out _)) return s;
+                if (s.IsDefault)
+                {
+                    logger.LogWarning("Schedule {Schedule}: no workflow named {Workflow} is registered; the schedule is off", s.Name, s.Workflow);
+                    return s with { Enabled = false };
+                }
+                throw new ScheduleConfigurationException($"{ScheduleConfiguration.Section}:{s.Name}:workflow",
+                    $"no workflow named '{s.Workflow}' is registered. Known workflows: {string.Join(", ", registry.OrchestratorNames.Order(StringComparer.OrdinalIgnoreCase))}.");
+            }).ToList();
+            return new ScheduleRunner(checkedSchedules, provider.GetRequiredService<IOrchestrationClient>(), stateStore(provider),
+                provider.GetRequiredService<TimeProvider>(), logger);
+        });
+        services.AddSingleton<ScheduleService>();
+        services.AddHostedService(provider => provider.GetRequiredService<ScheduleService>());
+        return services;
+    }
+}
