@@ -99,7 +99,10 @@ public static class ForecastTraining
         return new ForecastTrainingOutcome(modelPath, model);
     }
 
-    /// <summary>Every history file named, or in the folders named (hidden files skipped), in ordinal order.</summary>
+    /// <summary>The extension of store history files in an aggregates folder (manifests beside them are skipped).</summary>
+    public const string HistoryExtension = ".bin";
+
+    /// <summary>Every history file named, or the <c>.bin</c> files in the folders named, in ordinal order.</summary>
     internal static List<string> ResolveFiles(IReadOnlyList<string> aggregates)
     {
         if (aggregates.Count == 0) throw new TrainerInputException("--aggregates: at least one store history file or folder is required");
@@ -109,8 +112,8 @@ public static class ForecastTraining
             if (File.Exists(path)) files.Add(path);
             else if (Directory.Exists(path))
             {
-                var inFolder = Directory.GetFiles(path).Where(f => !Path.GetFileName(f).StartsWith('.')).Order(StringComparer.Ordinal).ToList();
-                if (inFolder.Count == 0) throw new TrainerInputException($"{path}: --aggregates: the folder is empty");
+                var inFolder = Directory.GetFiles(path, "*" + HistoryExtension).Where(f => !Path.GetFileName(f).StartsWith('.')).Order(StringComparer.Ordinal).ToList();
+                if (inFolder.Count == 0) throw new TrainerInputException($"{path}: --aggregates: the folder holds no {HistoryExtension} store history files");
                 files.AddRange(inFolder);
             }
             else throw new TrainerInputException($"{path}: --aggregates: no such file or folder");
