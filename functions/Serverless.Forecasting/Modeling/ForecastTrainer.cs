@@ -42,17 +42,18 @@ public static class ForecastTrainer
         var done = 0;
         Parallel.For(0, jobs.Length, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, j =>
         {
+            var timing = new JobTiming();
             if (jobs[j] is { } origin)
             {
-                outcomes[j] = RunOrigin(selected, origin, vocabulary, config);
+                outcomes[j] = RunOrigin(selected, origin, vocabulary, config, timing);
             }
             else
             {
-                var set = BuildTrainingSet(selected, vocabulary, config);
+                var set = timing.Time(JobTiming.Features, () => BuildTrainingSet(selected, vocabulary, config));
                 finalRows = set.Count;
-                final = GbmRegressor.Train(set, config.Model);
+                final = timing.Time(JobTiming.Fit, () => GbmRegressor.Train(set, config.Model));
             }
-            progress?.Invoke($"trained {Interlocked.Increment(ref done)}/{jobs.Length} models");
+            progress?.Invoke($"trained {Interlocked.Increment(ref done)}/{jobs.Length} models ({(jobs[j] is { } o ? $"origin {o:yyyy-MM-dd}" : "final")}: {timing})");
         });
 
         var samples = outcomes.Take(allOrigins.Length).Select(o => o!).ToList();
@@ -113,15 +114,16 @@ public static class ForecastTrainer
     /// <summary>Days of history a model needs before its cut-off: training window plus the longest feature look-back.</summary>
     internal static int KeepDays(ForecastConfig config) => config.Model.TrainingWindowDays + 364 + 56 + 14;
 
-    private static OriginOutcome RunOrigin(List<StoreHistory> full, DateOnly origin, FeatureVocabulary vocabulary, ForecastConfig config)
+    private static OriginOutcome RunOrigin(List<StoreHistory> full, DateOnly origin, FeatureVocabulary vocabulary, ForecastConfig config, JobTiming timing)
     {
-        var truncated = AsOf(full, origin, config);
-        var set = BuildTrainingSet(truncated, vocabulary, config);
+        var truncated = timing.Time(JobTiming.Features, () => AsOf(full, origin, config));
+        var set = timing.Time(JobTiming.Features, () => BuildTrainingSet(truncated, vocabulary, config));
         if (set.Count == 0)
         {
             throw new ArgumentException($"backtest origin {origin:yyyy-MM-dd}: no training rows before it (too little clean history); choose a later run date or fewer backtest origins.");
         }
-        var model = GbmRegressor.Train(set, config.Model);
+        var model = timing.Time(JobTiming.Fit, () => GbmRegressor.Train(set, config.Model));
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var samples = new List<Sample>();
         foreach (var history in truncated)
         {
@@ -138,7 +140,28 @@ public static class ForecastTrainer
                 }
             }
         }
+        timing.Add(JobTiming.Forecast, System.Diagnostics.Stopwatch.GetElapsedTime(started));
         return new OriginOutcome(origin, samples);
+    }
+
+    /// <summary>Where one training job's time went, for progress lines only (never part of an output).</summary>
+    private sealed class JobTiming
+    {
+        public const int Features = 0, Fit = 1, Forecast = 2;
+        private readonly TimeSpan[] _spent = new TimeSpan[3];
+
+        public T Time<T>(int part, Func<T> work)
+        {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            var result = work();
+            Add(part, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+            return result;
+        }
+
+        public void Add(int part, TimeSpan spent) => _spent[part] += spent;
+
+        public override string ToString() => System.FormattableString.Invariant(
+            $"features {_spent[Features].TotalSeconds:0.0} s, fit {_spent[Fit].TotalSeconds:0.0} s, forecast {_spent[Forecast].TotalSeconds:0.0} s");
     }
 
     /// <summary>

@@ -85,9 +85,16 @@ public sealed class ForecastScaleBenchmark : IBenchmark
         var runDate = options.End.AddDays(1);
         var stages = new List<Stage>();
         using var sampler = new MemorySampler();
+        using var self = Process.GetCurrentProcess();
+        var cpuBefore = self.TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         void Done(string stage, string note)
         {
+            // CPU time of the whole process: other engineers' builds on the same cores inflate wall time, not this.
+            self.Refresh();
+            var cpu = (self.TotalProcessorTime - cpuBefore).TotalSeconds;
+            cpuBefore = self.TotalProcessorTime;
+            note = $"{note}; process CPU {cpu:0.0} s";
             stages.Add(new Stage(stage, clock.Elapsed.TotalSeconds, note));
             context.Progress($"{name}: {stage} {clock.Elapsed.TotalSeconds:0.0} s ({note}); peak working set so far {sampler.PeakWorkingSet / 1048576.0:0} MiB");
             clock.Restart();
@@ -124,7 +131,7 @@ public sealed class ForecastScaleBenchmark : IBenchmark
         var series = histories.Sum(h => h.Items.Count);
         Done("aggregate", $"import {rows:N0} rows + {histories.Count} store histories of {config.RequiredHistoryDays} days");
 
-        var model = ForecastTrainer.Train(histories, config, "bench");
+        var model = ForecastTrainer.Train(histories, config, "bench", line => context.Progress($"{name}: {line}"));
         Done("train", $"{config.Backtest.Origins + config.Backtest.CalibrationOrigins} backtest models + final, {model.Info.TrainingRows:N0} final training rows, promoted: {model.Info.Promotion.Promoted}");
 
         var forecasts = new List<StoreForecast>(histories.Count);
@@ -142,9 +149,8 @@ public sealed class ForecastScaleBenchmark : IBenchmark
         }
         Done("proposals", $"{histories.Count} stores, CSV + JSON + manifest, {bytes / 1048576.0:0.0} MiB, store data hashed");
 
-        using var process = Process.GetCurrentProcess();
-        process.Refresh();
-        return new Run(stages, series, rows, process.PeakWorkingSet64, sampler.PeakWorkingSet, sampler.PeakManagedHeap);
+        self.Refresh();
+        return new Run(stages, series, rows, self.PeakWorkingSet64, sampler.PeakWorkingSet, sampler.PeakManagedHeap);
     }
 
     private static IEnumerable<T> Counted<T>(IEnumerable<T> source, Action onEach)
