@@ -13,6 +13,8 @@ public static class TrainingWorkflows
             .AddActivity<SubmitTrainingJobActivity>(SubmitTrainingJobActivity.Name)
             .AddActivity<GetTrainingJobStatusActivity>(GetTrainingJobStatusActivity.Name)
             .AddActivity<CancelTrainingJobActivity>(CancelTrainingJobActivity.Name)
-            .AddActivity<CollectTrainingJobOutputsActivity>(CollectTrainingJobOutputsActivity.Name);
+            .AddActivity<CollectTrainingJobOutputsActivity>(CollectTrainingJobOutputsActivity.Name)
+            .AddActivity<RecommendationJobPrepareActivity>(RecommendationTrainingJob.PrepareName)
+            .AddActivity<RecommendationJobFinishActivity>(RecommendationTrainingJob.FinishName);
     }
 }
