@@ -58,10 +58,6 @@ public sealed class RecommendationPlanActivity(IConfiguration configuration, Wor
         {
             throw new RecommendationSettingsException($"{RecommendationSettings.TrainingKey} must be InProcess or Job, got '{text}'.");
         }
-        if (mode == RecommendationTrainingMode.Job)
-        {
-            throw new RecommendationSettingsException($"{RecommendationSettings.TrainingKey} = Job: the training-job path for recommendations is not available yet; use InProcess.");
-        }
         return mode;
     }
 }

@@ -115,6 +115,7 @@ public sealed class RecommendationRefreshOrchestrator : TaskOrchestrator<Recomme
     internal static Task<TrainedModel> TrainAsync(IOrchestrationContext context, RefreshPlan plan, TrainRequest request) => plan.Training switch
     {
         RecommendationTrainingMode.InProcess => context.CallActivityAsync<TrainedModel>(RecommendationActivityNames.Train, request),
+        RecommendationTrainingMode.Job => Training.RecommendationTrainingJob.TrainAsync(context, request),
         _ => throw new InvalidOperationException($"Training mode {plan.Training} is not available for recommendations."),
     };
 
