@@ -16,6 +16,7 @@ public static class WorkflowCatalog
             .AddActivity<DemoSquareActivity>(DemoSquareActivity.Name)
             .AddActivity<DemoPublishActivity>(DemoPublishActivity.Name);
         Training.TrainingWorkflows.Register(registry);
+        Forecasting.ForecastingWorkflows.Register(registry);
         Recommendations.RecommendationWorkflows.Register(registry);
         Experiments.ExperimentWorkflows.Register(registry);
         return registry;
