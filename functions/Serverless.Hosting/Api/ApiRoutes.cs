@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
+using Serverless.Hosting.Api.Forecasts;
 using Serverless.Hosting.Api.Workflows;
 
 namespace Serverless.Hosting.Api;
@@ -15,6 +16,7 @@ public static class ApiRoutes
         var api = endpoints.MapGroup("/api");
         // One line per area (workflows, forecasts, recommendations, experiments, events).
         api.MapWorkflowsRoutes();
+        api.MapForecastsRoutes();
         return api;
     }
 }
