@@ -18,7 +18,7 @@ public static class TrainerJobSpecs
         string displayName, IReadOnlyDictionary<string, string>? tags = null)
     {
         ArgumentNullException.ThrowIfNull(defaults);
-        return new TrainingJobSpec
+        return WithTrainer(defaults, new TrainingJobSpec
         {
             Name = NameFromInstance,
             Command = defaults.Command,
@@ -38,14 +38,14 @@ public static class TrainerJobSpecs
             Timeout = defaults.Timeout,
             DisplayName = displayName,
             Tags = tags ?? new Dictionary<string, string>(),
-        };
+        });
     }
 
     public static TrainingJobSpec Forecast(TrainingJobDefaults defaults, string aggregatesUri, string configUri, string outputUri, string codeVersion,
         string displayName, IReadOnlyDictionary<string, string>? tags = null)
     {
         ArgumentNullException.ThrowIfNull(defaults);
-        return new TrainingJobSpec
+        return WithTrainer(defaults, new TrainingJobSpec
         {
             Name = NameFromInstance,
             Command = defaults.Command,
@@ -65,6 +65,21 @@ public static class TrainerJobSpecs
             Timeout = defaults.Timeout,
             DisplayName = displayName,
             Tags = tags ?? new Dictionary<string, string>(),
+        });
+    }
+
+    /// <summary>
+    /// With a published trainer folder configured, the job runs <c>dotnet ${{inputs.trainer}}/serverless-trainer.dll ...</c>
+    /// with that folder as an input, so a plain .NET runtime image needs nothing built into it.
+    /// </summary>
+    private static TrainingJobSpec WithTrainer(TrainingJobDefaults defaults, TrainingJobSpec spec)
+    {
+        if (defaults.TrainerUri is not { } trainer) return spec;
+        return spec with
+        {
+            Command = "dotnet",
+            Arguments = ["${{inputs.trainer}}/serverless-trainer.dll", .. spec.Arguments],
+            Inputs = new Dictionary<string, TrainingJobInput>(spec.Inputs, StringComparer.Ordinal) { ["trainer"] = new(trainer) },
         };
     }
 }

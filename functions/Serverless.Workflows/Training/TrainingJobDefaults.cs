@@ -15,6 +15,9 @@ namespace Serverless.Workflows.Training;
 /// Serverless:Training:Device          auto | cpu | gpu for the ALS kernels (default auto)
 /// Serverless:Training:InstanceType    Azure ML VM size, e.g. Standard_NC4as_T4_v3 (default: the cluster's)
 /// Serverless:Training:InstanceCount   default 1
+/// Serverless:Training:TrainerUri      optional: a folder holding the published trainer (serverless-trainer.dll),
+///                                     as a data URI; the job then runs `dotnet ${{inputs.trainer}}/serverless-trainer.dll`
+///                                     (how an Azure ML job on the plain .NET runtime image gets the trainer)
 /// Serverless:Training:DataUriPrefix   what blob paths are appended to for the job: azureml://datastores/NAME/paths/
 ///                                     or https://ACCOUNT.blob.core.windows.net/CONTAINER/; default for a
 ///                                     file-system blob store: file:///its/root/
@@ -35,6 +38,9 @@ public sealed record TrainingJobDefaults
     public int InstanceCount { get; init; } = 1;
 
     public string? DataUriPrefix { get; init; }
+
+    /// <summary>The published trainer folder as a data URI; null runs <see cref="Command"/> itself.</summary>
+    public string? TrainerUri { get; init; }
 
     public TrainingJobMonitorSettings Monitor { get; init; } = TrainingJobMonitorSettings.Default;
 
@@ -71,6 +77,7 @@ public sealed record TrainingJobDefaults
             InstanceType = section["InstanceType"] is { Length: > 0 } type ? type.Trim() : null,
             InstanceCount = count,
             DataUriPrefix = section["DataUriPrefix"] is { Length: > 0 } prefix ? prefix.Trim() : null,
+            TrainerUri = section["TrainerUri"] is { Length: > 0 } trainer ? trainer.Trim() : null,
             Monitor = TrainingJobMonitorSettings.FromConfiguration(configuration),
         };
     }

@@ -72,4 +72,18 @@ public sealed class TrainingJobDefaultsTests
         Assert.Contains("${{outputs.model}}", als.Arguments);
         Assert.Equal(["--code-version", "abc123"], forecast.Arguments.TakeLast(2));
     }
+
+    [Fact]
+    public void A_published_trainer_folder_becomes_an_input_run_with_dotnet()
+    {
+        var defaults = TrainingJobDefaults.FromConfiguration(Config(("Serverless:Training:TrainerUri", "azureml://datastores/serverless/paths/trainer/v1/")));
+
+        var als = TrainerJobSpecs.Als(defaults, "azureml://datastores/serverless/paths/in.csv", "azureml://datastores/serverless/paths/als.json",
+            "azureml://datastores/serverless/paths/out", "als") with { Name = "run1-train-jobs" };
+
+        Assert.Empty(TrainingJobSpecValidator.Validate(als));
+        Assert.Equal("dotnet", als.Command);
+        Assert.Equal(["${{inputs.trainer}}/serverless-trainer.dll", "als"], als.Arguments.Take(2));
+        Assert.Equal(TrainingDataKind.UriFolder, als.Inputs["trainer"].Kind);
+    }
 }
