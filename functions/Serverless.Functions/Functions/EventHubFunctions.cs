@@ -1,0 +1,43 @@
+using System.Text;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Serverless.Functions.Adapters;
+using Serverless.Workflows.Experiments;
+using DurableTaskRegistry = Serverless.Durable.DurableTaskRegistry;
+
+namespace Serverless.Functions.Functions;
+
+/// <summary>
+/// A/B events from Event Hubs. Each delivery is one batch (one JSON event per message), handed as JSON lines to
+/// the same <see cref="EventIngestion"/> as <c>POST /api/events</c> and the JSONL replay: it validates and stores
+/// the batch under its content identity and starts ExperimentAggregation with an instance id derived from it, so a
+/// batch Event Hubs delivers twice (at-least-once) is applied once.
+/// </summary>
+public sealed class EventHubFunctions(DurableTaskRegistry registry, ILogger<EventHubFunctions> logger)
+{
+    [Function("ExperimentEventsFromEventHubs")]
+    public async Task ExperimentEvents(
+        [EventHubTrigger("%EventHubName%", ConsumerGroup = "%EventHubConsumerGroup%", Connection = "EventHubs", IsBatched = true)] string[] events,
+        [DurableClient] DurableTaskClient client,
+        FunctionContext context)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        ArgumentNullException.ThrowIfNull(context);
+        if (events.Length == 0) return;
+        var body = Encoding.UTF8.GetBytes(string.Join('\n', events.Select(e => e.ReplaceLineEndings(" "))));
+        var ingestion = ActivatorUtilities.CreateInstance<EventIngestion>(context.InstanceServices, new DurableClientAdapter(client, registry));
+        try
+        {
+            var submission = await ingestion.SubmitAsync(body, BatchFormats.JsonLines, $"event hubs delivery {context.InvocationId}",
+                cancellationToken: context.CancellationToken);
+            logger.LogInformation("Event Hubs batch of {Events} events: {Accepted} accepted, {Quarantined} quarantined, instance {InstanceId}{Duplicate}",
+                events.Length, submission.Accepted, submission.Quarantined, submission.InstanceId, submission.Duplicate ? " (already submitted)" : "");
+        }
+        catch (EmptyBatchException)
+        {
+            logger.LogWarning("Event Hubs delivery {InvocationId} held no events", context.InvocationId);
+        }
+    }
+}

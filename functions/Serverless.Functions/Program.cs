@@ -1,0 +1,50 @@
+using Azure.Core.Serialization;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Serverless.Durable;
+using Serverless.Functions.Runtime;
+using Serverless.Storage.Azure;
+using Serverless.Workflows;
+using Serverless.Workflows.Experiments;
+
+namespace Serverless.Functions;
+
+/// <summary>
+/// The Function App: the isolated worker with ASP.NET Core integration (so HTTP functions take
+/// <c>HttpRequest</c> and call the handlers shared with the local host), the storage adapters chosen by
+/// configuration (Azure Blob and Cosmos DB in Azure, see docs/operations.md), the workflows' services, and
+/// the registry of every orchestrator and activity. Durable Functions is the engine; the embedded one is not started.
+/// </summary>
+public static class Program
+{
+    public static void Main(string[] args)
+    {
+        var host = new HostBuilder()
+            .ConfigureFunctionsWebApplication()
+            .ConfigureServices((context, services) => ConfigureServices(services, context.Configuration, AppContext.BaseDirectory))
+            .Build();
+        host.Run();
+    }
+
+    public static IServiceCollection ConfigureServices(IServiceCollection services, IConfiguration configuration, string baseDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddServerlessAzureStorage(configuration, baseDirectory);
+        // Event ingestion starts orchestrations with the client of the request or trigger at hand, so it lives
+        // per scope here (the embedded runtime's one client lets it be a singleton there).
+        services.TryAddScoped<EventIngestion>();
+        services.AddServerlessWorkflows(configuration, baseDirectory);
+        services.TryAddSingleton(_ => WorkflowCatalog.Create());
+        services.TryAddSingleton<WorkflowRunner>();
+        services.TryAddScoped<OrchestrationClientScope>();
+        services.TryAddScoped<IOrchestrationClient>(provider => provider.GetRequiredService<OrchestrationClientScope>().Client);
+        // One JSON style for Durable payloads, HTTP bodies and the embedded engine: camelCase, enums as strings.
+        // Durable Functions' isolated extension serializes inputs, outputs and custom status with this serializer.
+        services.Configure<WorkerOptions>(options => options.Serializer = new JsonObjectSerializer(JsonDataConverter.CreateDefaultOptions()));
+        return services;
+    }
+}
