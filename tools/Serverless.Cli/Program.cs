@@ -6,5 +6,8 @@ using Serverless.Cli.Commands;
 if (Console.IsOutputRedirected) Spectre.Console.AnsiConsole.Profile.Width = 160;
 
 var root = new RootCommand("serverless: recurring machine-learning work as durable orchestrations, on this machine or on Azure Functions.");
+root.Subcommands.Add(RunCommand.Create());
+root.Subcommands.Add(DataCommands.Create());
 root.Subcommands.Add(WorkflowCommands.Create());
+root.Subcommands.Add(HostCommand.Create());
 return await CommandRunner.InvokeAsync(root, args);

@@ -1,0 +1,38 @@
+using System.CommandLine;
+using Microsoft.Extensions.Hosting;
+using Serverless.Hosting.LocalHost;
+
+namespace Serverless.Cli.Commands;
+
+/// <summary>
+/// <c>serverless host [--port 7071] [--db PATH]</c>: the local host, serving the Function App's HTTP routes,
+/// timers and pages on 127.0.0.1 with the embedded engine, until Ctrl+C.
+/// </summary>
+internal static class HostCommand
+{
+    public static Command Create()
+    {
+        var port = new Option<int?>("--port") { Description = "The port on 127.0.0.1 (default: Serverless:Host:Port, else 7071; 0 takes a free one)." };
+        var database = new Option<string?>("--db") { Description = "The engine database (default: Serverless:Engine:DatabasePath, else .data/engine.db)." };
+        var noSchedules = new Option<bool>("--no-schedules") { Description = "Run no timer schedules (HTTP and pages only)." };
+        var command = new Command("host", "Serve the HTTP API, timer schedules and pages on this machine with the embedded engine.") { port, database, noSchedules };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var portValue = parse.GetValue(port);
+            if (portValue is < 0 or > 65535) throw new CliUsageException($"--port must be from 0 to 65535, not {portValue}.");
+            var databasePath = parse.GetValue(database);
+            await using var host = ServerlessLocalHost.Create(new LocalHostOptions
+            {
+                Port = portValue,
+                DatabasePath = string.IsNullOrWhiteSpace(databasePath) ? null : Path.GetFullPath(databasePath),
+                BaseDirectory = Directory.GetCurrentDirectory(),
+                EnableSchedules = !parse.GetValue(noSchedules),
+            });
+            await host.App.StartAsync(cancellationToken);
+            Console.WriteLine($"serverless host on {host.BaseAddress} (database {host.DatabasePath}); pages at {host.BaseAddress}index.html; Ctrl+C to stop.");
+            await host.App.WaitForShutdownAsync(cancellationToken);
+            return 0;
+        });
+        return command;
+    }
+}
