@@ -76,6 +76,18 @@ public sealed class ExperimentRecomputer(
         return new RecomputeResult(definition.Id, true, reason, next.Current.Weights, analysis.Allocation.Decision.Reason, analysis.Statistics.SampleRatio.Mismatch);
     }
 
+    /// <summary>
+    /// Recomputes now, whatever the cadence (the dashboard's button, the end of a file replay); still nothing when the
+    /// aggregate is the one last analysed, so it never moves a bandit's weights without new data.
+    /// </summary>
+    public async Task<RecomputeResult> RecomputeNowAsync(string experimentId, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        var loaded = await aggregates.TryLoadAsync(experimentId, cancellationToken).ConfigureAwait(false);
+        if (loaded is null) return new RecomputeResult(experimentId, false, "no events yet");
+        var request = new RecomputeRequest(experimentId, AggregateStore.TotalEvents(loaded.Aggregate), loaded.Aggregate.ComputeHash(), now.UtcDateTime, Force: true);
+        return await RecomputeIfDueAsync(request, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>The weights served to new users: the published allocation, or the definition's initial weights.</summary>
     public async Task<AllocationState> GetAllocationAsync(ExperimentDefinition definition, CancellationToken cancellationToken = default)
     {
