@@ -17,6 +17,8 @@ public static class ApiRoutes
         // One line per area (workflows, forecasts, recommendations, experiments, events).
         api.MapWorkflowsRoutes();
         api.MapForecastsRoutes();
+        Experiments.ExperimentsRoutes.MapExperimentsRoutes(api);
+        Events.EventsRoutes.MapEventsRoutes(api);
         return api;
     }
 }
