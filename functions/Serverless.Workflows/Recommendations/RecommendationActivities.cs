@@ -187,8 +187,8 @@ public sealed class RecommendationTrainActivity(IBlobStore blobs, IDocumentStore
 }
 
 /// <summary>
-/// Measures the candidate on a random and a time-based hold-out beside popularity and the lists in service,
-/// and applies the gate. The report goes to the run's folder; the metrics into the model's manifest.
+/// Measures the candidate on a random and a time-based hold-out beside popularity and the model in service
+/// (its parameters retrained on the same training part, see <see cref="ChampionChallengerEvaluation"/>), and applies the gate. The report goes to the run's folder; the metrics into the model's manifest.
 /// </summary>
 public sealed class RecommendationEvaluateActivity(IBlobStore blobs, IDocumentStore documents) : TaskActivity<EvaluateRequest, EvaluationOutcome>
 {
@@ -198,10 +198,16 @@ public sealed class RecommendationEvaluateActivity(IBlobStore blobs, IDocumentSt
         var artifacts = new RecommendationArtifacts(blobs, documents);
         var settings = await artifacts.ReadServiceSettingsAsync(input.SettingsPath, input.Service, cancellationToken);
         var dataset = (await artifacts.ImportInteractionsAsync(input.DataPath, cancellationToken)).Dataset;
-        var inService = await artifacts.ReadListsInServiceAsync(input.Service, cancellationToken);
+        var inService = await artifacts.ReadPointerAsync(input.Service, cancellationToken);
+        AlsOptions? inServiceParameters = null;
+        if (inService is not null)
+        {
+            var inServiceManifest = RecommendationPaths.Model(input.Service, inService.ModelVersion) + "/manifest.json";
+            inServiceParameters = PublishedListJson.ReadManifest(new MemoryStream(
+                await artifacts.ReadRequiredAsync(inServiceManifest, $"manifest of the model in service ({inService.Version})", cancellationToken))).Parameters;
+        }
 
-        var gated = RecommendationEvaluator.EvaluateAndGate(dataset, settings.Als, inService?.Lists, settings.Evaluation, settings.Gate,
-            cancellationToken: cancellationToken);
+        var gated = ChampionChallengerEvaluation.EvaluateAndGate(dataset, settings.Als, inServiceParameters, settings.Evaluation, settings.Gate, cancellationToken);
         var metrics = gated.Report.ToMetrics().ToDictionary(m => m.Key, m => Math.Round(m.Value, 6), StringComparer.Ordinal);
 
         var reportPath = $"{input.SettingsPath[..input.SettingsPath.LastIndexOf('/')]}/{input.Service}/evaluation.json";
@@ -215,7 +221,7 @@ public sealed class RecommendationEvaluateActivity(IBlobStore blobs, IDocumentSt
 
         var decision = gated.Decision;
         return new EvaluationOutcome(decision.Publish, decision.Reason, decision.Split, decision.ModelNdcg, decision.PopularityNdcg,
-            decision.InServiceNdcg, inService?.Pointer.Version, reportPath, metrics);
+            decision.InServiceNdcg, inService?.Version, reportPath, metrics);
     }
 }
 
