@@ -15,6 +15,8 @@ public static class TrainingWorkflows
             .AddActivity<CancelTrainingJobActivity>(CancelTrainingJobActivity.Name)
             .AddActivity<CollectTrainingJobOutputsActivity>(CollectTrainingJobOutputsActivity.Name)
             .AddActivity<RecommendationJobPrepareActivity>(RecommendationTrainingJob.PrepareName)
-            .AddActivity<RecommendationJobFinishActivity>(RecommendationTrainingJob.FinishName);
+            .AddActivity<RecommendationJobFinishActivity>(RecommendationTrainingJob.FinishName)
+            .AddActivity<ForecastJobPrepareActivity>(ForecastTrainingJob.PrepareName)
+            .AddActivity<ForecastJobFinishActivity>(ForecastTrainingJob.FinishName);
     }
 }
