@@ -78,10 +78,16 @@ public sealed class ForecastTrainActivity(IBlobStore blobs) : TaskActivity<Train
             histories.Add(StoreHistorySerializer.FromBytes(await blobs.ReadAllBytesAsync(path, cancellationToken)));
         }
         var model = ForecastTrainer.Train(histories, config, ForecastArtifacts.CodeVersion);
+        return await StoreAsync(blobs, input, model, cancellationToken);
+    }
+
+    /// <summary>Stores a trained model with its manifest (also the entry point for a model trained by a training job).</summary>
+    public static async Task<ForecastModelSummary> StoreAsync(IBlobStore blobs, TrainForecastInput input, ForecastModel model, CancellationToken cancellationToken)
+    {
+        var b = model.Info.Backtest;
         var bytes = model.ToBytes();
         var path2 = ForecastArtifacts.Model(input.Root);
         var summary = Summarize(model, path2);
-        var b = model.Info.Backtest;
         await ForecastArtifacts.WriteArtifactAsync(blobs, path2, bytes, new ArtifactManifest("forecast-model", ForecastArtifacts.Date(model.Info.RunDate),
             ForecastAggregateStoreActivity.RunKey(input.Root),
             new Dictionary<string, string>

@@ -90,6 +90,8 @@ public sealed class WeeklyForecastOrchestrator : TaskOrchestrator<WeeklyForecast
         {
             ForecastTrainingMode.InProcess => context.CallActivityAsync<ForecastModelSummary>(ForecastActivityNames.Train,
                 new TrainForecastInput(run.Root, run.ConfigJson, aggregates.Select(a => a.Path).ToList())),
+            ForecastTrainingMode.Job => Training.ForecastTrainingJob.TrainAsync(context,
+                new TrainForecastInput(run.Root, run.ConfigJson, aggregates.Select(a => a.Path).ToList())),
             _ => throw new NotSupportedException($"Serverless:Forecast:Training = {run.Training} is not available yet; use {ForecastTrainingMode.InProcess}."),
         };
 
