@@ -69,6 +69,37 @@ public class LeakageTests(ModelFixture fixture)
         Assert.Equal(a.Rows().Select(r => (r.Label, r.Weight, string.Join(",", r.Features))), b.Rows().Select(r => (r.Label, r.Weight, string.Join(",", r.Features))));
     }
 
+    [Fact]
+    public void A_backtest_origin_sees_a_temperature_outlook_made_that_day_not_the_observed_temperature()
+    {
+        var origin = TestData.RunDate.AddDays(-40);
+        var config = TestData.SmallConfig;
+        var hotter = fixture.Histories.Select(h => Heat(h, h.DayOf(origin))).ToList();
+        var honest = ForecastTrainer.AsOf(fixture.Histories, origin, config);
+        var tampered = ForecastTrainer.AsOf(hotter, origin, config);
+        for (var s = 0; s < honest.Count; s++)
+        {
+            Assert.Equal(honest[s].RawTemperature, tampered[s].RawTemperature);
+            var history = honest[s];
+            var observed = fixture.Histories[s];
+            var ahead = Enumerable.Range(history.HistoryDays, history.FutureDays).ToList();
+            // An outlook, not the observation: it differs, but stays in the seasonal range.
+            Assert.NotEqual(ahead.Select(d => history.Temperature[d]), ahead.Select(d => observed.Temperature[observed.DayOf(history.DateOf(d))]));
+            Assert.All(ahead, d => Assert.InRange(history.Temperature[d] - observed.Temperature[observed.DayOf(history.DateOf(d))], -10f, 10f));
+        }
+        // The check can fail: heating the day before the origin moves the outlook.
+        var earlier = ForecastTrainer.AsOf(fixture.Histories.Select(h => Heat(h, h.DayOf(origin) - 1)).ToList(), origin, config);
+        Assert.NotEqual(honest[0].RawTemperature, earlier[0].RawTemperature);
+    }
+
+    /// <summary>A copy 8 degrees hotter from <paramref name="fromDay"/> on.</summary>
+    private static StoreHistory Heat(StoreHistory history, int fromDay)
+    {
+        var copy = StoreHistorySerializer.FromBytes(StoreHistorySerializer.ToBytes(history));
+        for (var d = fromDay; d < copy.RawTemperature.Length; d++) copy.RawTemperature[d] += 8;
+        return copy;
+    }
+
     /// <summary>A copy whose sales from <paramref name="fromDay"/> on are multiplied and shifted.</summary>
     private static StoreHistory Tamper(StoreHistory history, int fromDay)
     {

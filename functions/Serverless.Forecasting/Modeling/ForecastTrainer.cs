@@ -166,10 +166,18 @@ public static class ForecastTrainer
 
     /// <summary>
     /// The histories as the job would have seen them on <paramref name="origin"/>: truncated copies
-    /// in which nothing on or after the origin exists. Each backtest origin trains and forecasts on these.
+    /// in which nothing on or after the origin exists, and whose temperature from the origin on is an
+    /// outlook made that day (<see cref="TemperatureOutlook"/>), not what was later observed. Prices
+    /// ahead stay: promotions and price changes are planned weeks in advance. Each backtest origin
+    /// trains and forecasts on these.
     /// </summary>
     internal static List<StoreHistory> AsOf(IEnumerable<StoreHistory> full, DateOnly origin, ForecastConfig config) =>
-        full.Where(h => h.Start < origin).Select(h => h.TruncateTo(origin, config.FutureDays, KeepDays(config))).ToList();
+        full.Where(h => h.Start < origin).Select(h =>
+        {
+            var truncated = h.TruncateTo(origin, config.FutureDays, KeepDays(config));
+            TemperatureOutlook.ReplaceFrom(truncated.RawTemperature, truncated.HistoryDays);
+            return truncated;
+        }).ToList();
 
     internal static TrainingSet BuildTrainingSet(IReadOnlyList<StoreHistory> histories, FeatureVocabulary vocabulary, ForecastConfig config)
     {
