@@ -19,6 +19,7 @@ public static class ApiRoutes
         api.MapForecastsRoutes();
         Experiments.ExperimentsRoutes.MapExperimentsRoutes(api);
         Events.EventsRoutes.MapEventsRoutes(api);
+        Recommendations.RecommendationsRoutes.MapRecommendationsRoutes(api);
         return api;
     }
 }
