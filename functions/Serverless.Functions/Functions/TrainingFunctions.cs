@@ -2,11 +2,16 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
 using Serverless.Functions.Runtime;
 using Serverless.Training.Contract;
+using Serverless.Workflows.Forecasting;
+using Serverless.Workflows.Recommendations;
 using Serverless.Workflows.Training;
 
 namespace Serverless.Functions.Functions;
 
-/// <summary>The TrainingJob sub-orchestration (submit, monitor on durable timers, collect or cancel) and its activities.</summary>
+/// <summary>
+/// The TrainingJob sub-orchestration (submit, monitor on durable timers, collect or cancel) and its activities, and
+/// the steps that prepare a forecast or recommendation training job and read its model back.
+/// </summary>
 public sealed class TrainingFunctions(WorkflowRunner runner)
 {
     [Function(TrainingJobOrchestrator.Name)]
@@ -28,4 +33,20 @@ public sealed class TrainingFunctions(WorkflowRunner runner)
     [Function(CollectTrainingJobOutputsActivity.Name)]
     public Task<TrainingJobOutputs> CollectTrainingJobOutputs([ActivityTrigger] string input, FunctionContext context) =>
         runner.RunActivityAsync<string, TrainingJobOutputs>(CollectTrainingJobOutputsActivity.Name, input, context);
+
+    [Function(ForecastTrainingJob.PrepareName)]
+    public Task<ForecastJobPlan> ForecastTrainingJobPrepare([ActivityTrigger] ForecastJobPrepareInput input, FunctionContext context) =>
+        runner.RunActivityAsync<ForecastJobPrepareInput, ForecastJobPlan>(ForecastTrainingJob.PrepareName, input, context);
+
+    [Function(ForecastTrainingJob.FinishName)]
+    public Task<ForecastModelSummary> ForecastTrainingJobFinish([ActivityTrigger] ForecastJobFinishInput input, FunctionContext context) =>
+        runner.RunActivityAsync<ForecastJobFinishInput, ForecastModelSummary>(ForecastTrainingJob.FinishName, input, context);
+
+    [Function(RecommendationTrainingJob.PrepareName)]
+    public Task<RecommendationJobPlan> RecommendationTrainingJobPrepare([ActivityTrigger] RecommendationJobPrepareInput input, FunctionContext context) =>
+        runner.RunActivityAsync<RecommendationJobPrepareInput, RecommendationJobPlan>(RecommendationTrainingJob.PrepareName, input, context);
+
+    [Function(RecommendationTrainingJob.FinishName)]
+    public Task<TrainedModel> RecommendationTrainingJobFinish([ActivityTrigger] RecommendationJobFinishInput input, FunctionContext context) =>
+        runner.RunActivityAsync<RecommendationJobFinishInput, TrainedModel>(RecommendationTrainingJob.FinishName, input, context);
 }

@@ -1,0 +1,69 @@
+using System.Text.Json;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging.Abstractions;
+using Moq;
+using Serverless.Durable;
+using Serverless.Functions.Runtime;
+
+namespace Serverless.Functions.CompileCheck;
+
+/// <summary>A timer tick starts its schedule's workflow once per due minute, never beside a run still going.</summary>
+public sealed class ScheduledStartTests
+{
+    private static readonly DateTime Tick = new(2026, 1, 5, 4, 0, 7, DateTimeKind.Utc);
+    private readonly Mock<IOrchestrationClient> _client = new(MockBehavior.Strict);
+
+    private static IConfiguration Configuration(params (string Key, string Value)[] settings) =>
+        new ConfigurationBuilder().AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value))).Build();
+
+    private void NoInstance(string id) => _client.Setup(c => c.GetInstanceAsync(id, false, It.IsAny<CancellationToken>())).ReturnsAsync((OrchestrationMetadata?)null);
+
+    private void Running(params OrchestrationMetadata[] instances) =>
+        _client.Setup(c => c.QueryInstancesAsync(It.Is<OrchestrationQuery>(q => q.InstanceIdPrefix == "WeeklyForecast-"), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(new OrchestrationQueryResult(instances, null));
+
+    [Fact]
+    public async Task A_tick_starts_the_workflow_under_the_schedule_and_due_minute_with_the_configured_input()
+    {
+        NoInstance("WeeklyForecast-20260105-0400");
+        Running();
+        object? input = null;
+        _client.Setup(c => c.ScheduleNewOrchestrationInstanceAsync("WeeklyForecast", It.IsAny<object?>(),
+                It.Is<StartOrchestrationOptions?>(o => o!.InstanceId == "WeeklyForecast-20260105-0400"), It.IsAny<CancellationToken>()))
+            .Callback((string _, object? i, StartOrchestrationOptions? _, CancellationToken _) => input = i)
+            .ReturnsAsync("WeeklyForecast-20260105-0400");
+
+        var outcome = await ScheduledStart.RunAsync("WeeklyForecast", _client.Object,
+            Configuration(("Serverless:Schedules:WeeklyForecast:input:seed", "7")), Tick, NullLogger.Instance);
+
+        Assert.Equal(ScheduledStartOutcome.Started, outcome);
+        Assert.Equal(7, Assert.IsType<JsonElement>(input).GetProperty("seed").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_repeated_tick_for_the_same_minute_starts_nothing()
+    {
+        _client.Setup(c => c.GetInstanceAsync("WeeklyForecast-20260105-0400", false, It.IsAny<CancellationToken>()))
+            .ReturnsAsync(new OrchestrationMetadata("WeeklyForecast-20260105-0400", "WeeklyForecast", OrchestrationRuntimeStatus.Running, Tick, Tick));
+
+        Assert.Equal(ScheduledStartOutcome.AlreadyStarted,
+            await ScheduledStart.RunAsync("WeeklyForecast", _client.Object, Configuration(), Tick.AddSeconds(20), NullLogger.Instance));
+    }
+
+    [Fact]
+    public async Task A_tick_while_an_earlier_run_is_still_going_is_skipped()
+    {
+        NoInstance("WeeklyForecast-20260105-0400");
+        Running(new OrchestrationMetadata("WeeklyForecast-20251229-0400", "WeeklyForecast", OrchestrationRuntimeStatus.Running, Tick.AddDays(-7), Tick));
+
+        Assert.Equal(ScheduledStartOutcome.SkippedOverlap,
+            await ScheduledStart.RunAsync("WeeklyForecast", _client.Object, Configuration(), Tick, NullLogger.Instance));
+    }
+
+    [Fact]
+    public async Task A_disabled_schedule_starts_nothing()
+    {
+        Assert.Equal(ScheduledStartOutcome.Disabled, await ScheduledStart.RunAsync("WeeklyForecast", _client.Object,
+            Configuration(("Serverless:Schedules:WeeklyForecast:enabled", "false")), Tick, NullLogger.Instance));
+    }
+}
