@@ -25,7 +25,7 @@ public static class SalesCsvImporter
         }
         var fieldCount = ParseHeader(header.TrimStart('\uFEFF'), fileName);
         var seen = new SeenKeys();
-        var strings = new Dictionary<string, string>(StringComparer.Ordinal);
+        var strings = new Interner();
         long lineNumber = 1;
         var fields = new List<string>(6);
         while (reader.ReadLine() is { } line)
@@ -54,7 +54,7 @@ public static class SalesCsvImporter
     /// <summary>Reads a file from disk; the file name in errors and quarantine records is its path.</summary>
     public static IEnumerable<SalesRecord> ReadFile(string path, Quarantine quarantine)
     {
-        using var reader = new StreamReader(path);
+        using var reader = new StreamReader(path, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
         foreach (var record in Read(reader, path, quarantine)) yield return record;
     }
 
@@ -71,78 +71,136 @@ public static class SalesCsvImporter
     }
 
     private static bool TryParse(string line, long lineNumber, int fieldCount, string fileName, List<string> fields,
-        Dictionary<string, string> strings, out SalesRecord record, out QuarantineRecord? error)
+        Interner strings, out SalesRecord record, out QuarantineRecord? error)
+    {
+        record = default;
+        error = null;
+        if (line.Contains('"'))
+        {
+            // Quoted fields (rare): unquote into strings, then validate them as spans like any other row.
+            if (!SplitFields(line, fields))
+            {
+                error = new QuarantineRecord(fileName, lineNumber, "row", "unbalanced quotes", line);
+                return false;
+            }
+            return Validate(line, lineNumber, fieldCount, fileName, fields.Count,
+                Field(fields, 0), Field(fields, 1), Field(fields, 2), Field(fields, 3), Field(fields, 4), strings, out record, out error);
+        }
+
+        // The common case: split on commas without allocating a string per field.
+        Span<Range> ranges = stackalloc Range[7];
+        var span = line.AsSpan();
+        var count = span.Split(ranges, ',');
+        if (count == ranges.Length) count = line.AsSpan().Count(',') + 1;  // more fields than we split: only the count matters
+        ReadOnlySpan<char> At(Span<Range> r, int i, int n) => i < n && i < r.Length ? line.AsSpan(r[i]) : default;
+        return Validate(line, lineNumber, fieldCount, fileName, count,
+            At(ranges, 0, count), At(ranges, 1, count), At(ranges, 2, count), At(ranges, 3, count), At(ranges, 4, count), strings, out record, out error);
+    }
+
+    private static ReadOnlySpan<char> Field(List<string> fields, int i) => i < fields.Count ? fields[i].AsSpan() : default;
+
+    private static bool Validate(string line, long lineNumber, int fieldCount, string fileName, int count,
+        ReadOnlySpan<char> dateText, ReadOnlySpan<char> storeText, ReadOnlySpan<char> itemText, ReadOnlySpan<char> salesText, ReadOnlySpan<char> priceText,
+        Interner strings, out SalesRecord record, out QuarantineRecord? error)
     {
         record = default;
         error = null;
         QuarantineRecord Fail(string field, string reason) => new(fileName, lineNumber, field, reason, line);
 
-        if (!SplitFields(line, fields))
+        if (count < fieldCount)
         {
-            error = Fail("row", "unbalanced quotes");
+            error = Fail(Columns[count], $"truncated row: expected {fieldCount} fields, found {count}");
             return false;
         }
-        if (fields.Count < fieldCount)
+        if (count > fieldCount)
         {
-            error = Fail(Columns[fields.Count], $"truncated row: expected {fieldCount} fields, found {fields.Count}");
+            error = Fail("row", $"too many fields: expected {fieldCount}, found {count}");
             return false;
         }
-        if (fields.Count > fieldCount)
+        if (!TryParseDate(dateText.Trim(), out var date))
         {
-            error = Fail("row", $"too many fields: expected {fieldCount}, found {fields.Count}");
+            error = Fail("date", $"'{dateText}' is not a date in ISO format yyyy-MM-dd");
             return false;
         }
-        if (!DateOnly.TryParseExact(fields[0].AsSpan().Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
-        {
-            error = Fail("date", $"'{fields[0]}' is not a date in ISO format yyyy-MM-dd");
-            return false;
-        }
-        var store = fields[1].Trim();
+        var store = storeText.Trim();
         if (store.Length == 0)
         {
             error = Fail("store", "the store id is empty");
             return false;
         }
-        var item = fields[2].Trim();
+        var item = itemText.Trim();
         if (item.Length == 0)
         {
             error = Fail("item", "the item id is empty");
             return false;
         }
-        if (!float.TryParse(fields[3].AsSpan().Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var sales) || !float.IsFinite(sales))
+        if (!float.TryParse(salesText.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var sales) || !float.IsFinite(sales))
         {
-            error = Fail("sales", $"'{fields[3]}' is not a number");
+            error = Fail("sales", $"'{salesText}' is not a number");
             return false;
         }
         if (sales < 0)
         {
-            error = Fail("sales", $"negative sales {fields[3]}");
+            error = Fail("sales", $"negative sales {salesText}");
             return false;
         }
         var price = float.NaN;
-        if (fieldCount == 5 && fields[4].Trim().Length > 0)
+        if (fieldCount == 5 && priceText.Trim().Length > 0)
         {
-            if (!float.TryParse(fields[4].AsSpan().Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out price) || !float.IsFinite(price))
+            if (!float.TryParse(priceText.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out price) || !float.IsFinite(price))
             {
-                error = Fail("price", $"'{fields[4]}' is not a number");
+                error = Fail("price", $"'{priceText}' is not a number");
                 return false;
             }
             if (price <= 0)
             {
-                error = Fail("price", $"price must be positive, found {fields[4]}");
+                error = Fail("price", $"price must be positive, found {priceText}");
                 return false;
             }
         }
-        record = new SalesRecord(date, Intern(strings, store), Intern(strings, item), sales, price);
+        record = new SalesRecord(date, strings.Get(store), strings.Get(item), sales, price);
         return true;
     }
 
-    // Ids repeat on every row; one string instance per id keeps memory flat on big files.
-    private static string Intern(Dictionary<string, string> strings, string value)
+    /// <summary>Exactly <c>yyyy-MM-dd</c> (a real calendar date); digits are checked by hand, the rest by DateOnly.</summary>
+    private static bool TryParseDate(ReadOnlySpan<char> text, out DateOnly date)
     {
-        if (strings.TryGetValue(value, out var existing)) return existing;
-        strings[value] = value;
-        return value;
+        date = default;
+        if (text.Length != 10 || text[4] != '-' || text[7] != '-') return false;
+        int Digits(ReadOnlySpan<char> t)
+        {
+            var value = 0;
+            foreach (var c in t)
+            {
+                if (c < '0' || c > '9') return -1;
+                value = value * 10 + (c - '0');
+            }
+            return value;
+        }
+        var (year, month, day) = (Digits(text[..4]), Digits(text[5..7]), Digits(text[8..]));
+        if (year < 1 || month < 1 || month > 12 || day < 1 || day > DateTime.DaysInMonth(year, month)) return false;
+        date = new DateOnly(year, month, day);
+        return true;
+    }
+
+    /// <summary>
+    /// Ids repeat on every row: one string instance per id keeps memory flat on big files, is looked
+    /// up by span (no allocation per row), and lets the duplicate check compare ids by reference.
+    /// </summary>
+    private sealed class Interner
+    {
+        private readonly Dictionary<string, string> _strings = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+
+        public Interner() => _lookup = _strings.GetAlternateLookup<ReadOnlySpan<char>>();
+
+        public string Get(ReadOnlySpan<char> value)
+        {
+            if (_lookup.TryGetValue(value, out var existing)) return existing;
+            var text = value.ToString();
+            _strings[text] = text;
+            return text;
+        }
     }
 
     /// <summary>Splits one CSV line; supports double-quoted fields (without line breaks).</summary>
@@ -197,7 +255,8 @@ public static class SalesCsvImporter
     /// </summary>
     private sealed class SeenKeys
     {
-        private readonly Dictionary<(string Store, string Item), Series> _series = new();
+        // Ids are interned (one instance per value), so keys compare by reference: no string hashing per row.
+        private readonly Dictionary<(string Store, string Item), Series> _series = new(ReferencePairComparer.Instance);
 
         public bool TryAdd(string store, string item, DateOnly date)
         {
@@ -207,6 +266,18 @@ public static class SalesCsvImporter
                 _series[(store, item)] = series;
             }
             return series.TryAdd(date.DayNumber);
+        }
+
+        private sealed class ReferencePairComparer : IEqualityComparer<(string Store, string Item)>
+        {
+            public static ReferencePairComparer Instance { get; } = new();
+
+            public bool Equals((string Store, string Item) x, (string Store, string Item) y) =>
+                ReferenceEquals(x.Store, y.Store) && ReferenceEquals(x.Item, y.Item);
+
+            public int GetHashCode((string Store, string Item) key) =>
+                HashCode.Combine(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(key.Store),
+                    System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(key.Item));
         }
 
         private sealed class Series(int baseDay)
