@@ -10,4 +10,5 @@ root.Subcommands.Add(RunCommand.Create());
 root.Subcommands.Add(DataCommands.Create());
 root.Subcommands.Add(WorkflowCommands.Create());
 root.Subcommands.Add(HostCommand.Create());
+root.Subcommands.Add(EventCommands.Create());
 return await CommandRunner.InvokeAsync(root, args);
