@@ -60,11 +60,11 @@ param eventHubPartitionCount int = 4
 @maxValue(730)
 param logRetentionInDays int = 30
 
-@description('NCRONTAB schedule (UTC) of the weekly demand forecast timer.')
-param weeklyForecastSchedule string = '0 0 4 * * MON'
+@description('NCRONTAB schedule (UTC) of the weekly demand forecast timer. Default: Mondays 10:00 Asia/Tokyo = Mondays 01:00 UTC.')
+param weeklyForecastSchedule string = '0 0 1 * * MON'
 
-@description('NCRONTAB schedule (UTC) of the recommendation refresh timer.')
-param recommendationRefreshSchedule string = '0 30 2 * * *'
+@description('NCRONTAB schedule (UTC) of the recommendation refresh timer. Default: daily 03:00 Asia/Tokyo = 18:00 UTC.')
+param recommendationRefreshSchedule string = '0 0 18 * * *'
 
 @description('Container image of the Azure ML environment training jobs run in.')
 param trainerImage string = 'mcr.microsoft.com/dotnet/runtime:10.0'
