@@ -268,9 +268,9 @@ public sealed class RecommendationPublishShardActivity(IBlobStore blobs, IDocume
                 throw new InvalidDataException($"{input.Path}: list of '{list.SubjectId}' is {list.Service}/{list.Version}/{list.Kind}, expected {input.Service}/{input.ListVersion}/{input.Kind}.");
             }
         }
-        // A few writes at a time: the SQLite adapter serialises them anyway, Cosmos DB gains from overlap.
-        await Parallel.ForEachAsync(lists, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = context.CancellationToken },
-            async (list, token) => await artifacts.UpsertPublishedListAsync(list, token));
+        // One write at a time per shard: shards already publish side by side, and SQLite serialises writers, so
+        // more writers per shard only queue on its lock (64 of them ran past its busy timeout on 2 loaded cores).
+        foreach (var list in lists) await artifacts.UpsertPublishedListAsync(list, context.CancellationToken);
         return lists.Count;
     }
 }
