@@ -6,7 +6,12 @@ using Serverless.Storage.Notifications;
 
 namespace Serverless.Workflows.Forecasting;
 
-/// <summary>The order file a store receives for one target week (<c>stores/{store}/orders/{weekStart}.json</c>).</summary>
+/// <summary>
+/// The order file a store receives for one target week (<c>stores/{store}/orders/{weekStart}.json</c>).
+/// It holds the orders and where they come from, not who approved them: the same orders approved again
+/// (by someone else, or by the deadline policy) are the same file. Decisions are in the run's output
+/// and its proposal folder.
+/// </summary>
 /// <param name="WeekEnd">Last day of the week (inclusive).</param>
 public sealed record StoreOrderFile(
     string Store,
@@ -14,9 +19,6 @@ public sealed record StoreOrderFile(
     string WeekStart,
     string WeekEnd,
     double ServiceLevel,
-    string Decision,
-    string Reviewer,
-    string? Comment,
     IReadOnlyList<StoreOrderLine> Lines,
     StoreOrderManifest Manifest);
 
@@ -24,7 +26,8 @@ public sealed record StoreOrderFile(
 /// <param name="Adjusted">True when a reviewer changed the proposed quantities.</param>
 public sealed record StoreOrderLine(string Item, IReadOnlyList<int> Orders, int WeekUnits, bool Adjusted);
 
-/// <summary>Where the file's numbers come from: parameters, data and model, code, and the proposal it renders.</summary>
+/// <summary>Where the file's numbers come from: parameters, data and model, code, and the hashes of the proposal it renders
+/// (the proposal itself is in the run's folder, <see cref="PublishedStoreFile.ProposalPath"/>).</summary>
 public sealed record StoreOrderManifest(
     string ModelVersion,
     string Method,
@@ -34,7 +37,6 @@ public sealed record StoreOrderManifest(
     string StoreDataHash,
     string TrainingDataHash,
     string CodeVersion,
-    string ProposalCsvPath,
     string ProposalCsvSha256,
     string ProposalJsonSha256);
 
@@ -60,6 +62,9 @@ public sealed class ForecastPublishStoreActivity(IBlobStore blobs) : TaskActivit
         await blobs.WriteAsync(csvPath, proposal.Csv, BlobWriteCondition.Overwrite, cancellationToken);
         await blobs.WriteAsync(ForecastArtifacts.Proposal(input.Root, input.DecisionKey, store.Store, "json"), proposal.Json, BlobWriteCondition.Overwrite, cancellationToken);
         await blobs.WriteAsync(ForecastArtifacts.Proposal(input.Root, input.DecisionKey, store.Store, "manifest.json"), proposal.ManifestJson, BlobWriteCondition.Overwrite, cancellationToken);
+        await blobs.WriteAsync(ForecastArtifacts.Proposal(input.Root, input.DecisionKey, store.Store, "decision.json"),
+            ForecastArtifacts.ToJsonBytes(new { input.Decision, Reviewer = input.Reviewer ?? "deadline policy", input.Comment, input.Adjustments }),
+            BlobWriteCondition.Overwrite, cancellationToken);
 
         var adjusted = proposal.Manifest.Overrides.Select(o => o.Item).ToHashSet(StringComparer.Ordinal);
         var lines = forecast.Items.OrderBy(i => i.Item, StringComparer.Ordinal).Select(item =>
@@ -69,9 +74,9 @@ public sealed class ForecastPublishStoreActivity(IBlobStore blobs) : TaskActivit
         }).ToList();
         var m = proposal.Manifest;
         var file = new StoreOrderFile(store.Store, ForecastArtifacts.Date(forecast.RunDate), input.WeekStart,
-            ForecastArtifacts.Date(m.TargetEnd.AddDays(-1)), forecast.ServiceLevel, input.Decision, input.Reviewer ?? "deadline policy", input.Comment, lines,
+            ForecastArtifacts.Date(m.TargetEnd.AddDays(-1)), forecast.ServiceLevel, lines,
             new StoreOrderManifest(m.ModelVersion, m.Method, m.ModelPromoted, m.PromotionReason, m.Parameters, m.StoreDataHash, m.TrainingDataHash,
-                m.CodeVersion, csvPath, m.CsvSha256, m.JsonSha256));
+                m.CodeVersion, m.CsvSha256, m.JsonSha256));
         var path = ForecastArtifacts.StoreFile(store.Store, input.WeekStart);
         string outcome;
         try

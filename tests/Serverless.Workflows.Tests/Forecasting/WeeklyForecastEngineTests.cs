@@ -32,11 +32,12 @@ public sealed class WeeklyForecastEngineTests
             Assert.All(file.Lines, l => Assert.Equal(l.Orders.Sum(), l.WeekUnits));
             Assert.All(file.Lines, l => Assert.False(l.Adjusted));
             Assert.Equal(published.Units, file.Lines.Sum(l => l.WeekUnits));
-            Assert.Equal(("Tanaka", "approved", output.Model.Version), (file.Reviewer, file.Decision, file.Manifest.ModelVersion));
+            Assert.Equal(("2024-06-03", "2024-06-09", output.Model.Version), (file.WeekStart, file.WeekEnd, file.Manifest.ModelVersion));
             Assert.Equal(ForecastArtifacts.CodeVersion, file.Manifest.CodeVersion);
             Assert.Equal(40, file.Manifest.Parameters.Model.Iterations);
             Assert.Matches("^[0-9a-f]{64}$", file.Manifest.StoreDataHash);
-            Assert.True(await env.Blobs.ExistsAsync(file.Manifest.ProposalCsvPath));
+            var csv = await env.Blobs.GetPropertiesAsync(published.ProposalPath!);
+            Assert.Equal(file.Manifest.ProposalCsvSha256, csv!.ContentSha256);
         }
         Assert.Equal(output.Stores.Sum(s => s.OrderUnits), output.Published.Sum(p => p.Units));
         Assert.Equal(3, output.Model.Backtest.Count);
@@ -87,7 +88,6 @@ public sealed class WeeklyForecastEngineTests
         Assert.Equal(77, line.WeekUnits);
         Assert.Equal(77, line.Orders.Sum());
         Assert.Single(file.Lines, l => l.Adjusted);
-        Assert.Equal("local festival", file.Comment);
         Assert.All((await env.ReadStoreFileAsync(output.Published.Single(p => p.Store == "S01").Path)).Lines, l => Assert.False(l.Adjusted));
     }
 
@@ -119,17 +119,25 @@ public sealed class WeeklyForecastEngineTests
     }
 
     [Fact]
-    public async Task A_different_decision_for_an_already_published_week_leaves_the_store_files_unchanged()
+    public async Task Other_orders_for_an_already_published_week_leave_the_store_file_unchanged()
     {
         await using var env = await ForecastTestEnvironment.StartAsync();
         var first = await env.RunApprovedAsync();
         var before = await PropertiesAsync(env, first);
+        var item = (await env.ReadStoreFileAsync(first.Published[0].Path)).Lines[0].Item;
 
-        var second = await env.RunApprovedAsync(decision: new ForecastReviewDecision("approve", "Someone else"));
+        // Someone else approves the same orders: the same files. Changed orders for S01: a conflict, reported, nothing overwritten.
+        var same = await env.RunApprovedAsync(decision: new ForecastReviewDecision("approve", "Someone else"));
+        var changed = await env.RunApprovedAsync(decision: new ForecastReviewDecision("adjust", "Someone else", null, [new ForecastAdjustment("S01", item, 999)]));
 
-        Assert.All(second.Published, p => Assert.Equal("conflict", p.Outcome));
-        Assert.Equal(before, await PropertiesAsync(env, second));
+        Assert.All(same.Published, p => Assert.Equal("already-present", p.Outcome));
+        var firstS02 = System.Text.Encoding.UTF8.GetString(await env.Blobs.ReadAllBytesAsync(first.Published[1].ProposalPath!));
+        var changedS02 = System.Text.Encoding.UTF8.GetString(await env.Blobs.ReadAllBytesAsync(changed.Published[1].ProposalPath!));
+        Assert.True(firstS02 == changedS02, $"S02 proposals differ:\n{firstS02}\n---\n{changedS02}");
+        Assert.Equal(["conflict", "already-present", "already-present"], changed.Published.Select(p => p.Outcome));
+        Assert.Equal(before, await PropertiesAsync(env, changed));
         Assert.Contains("conflicts", (await File.ReadAllLinesAsync(env.NotificationFile)).Last());
+        Assert.NotEqual(999, (await env.ReadStoreFileAsync(first.Published[0].Path)).Lines[0].WeekUnits);
     }
 
     [Fact]
