@@ -98,6 +98,8 @@ public sealed class HttpApiTests : IAsyncLifetime
         Assert.Equal(3, square.GetProperty("count").GetInt32());
         Assert.Equal("completed", square.GetProperty("outcome").GetString());
         Assert.Contains(steps, s => s.GetProperty("kind").GetString() == "event" && s.GetProperty("name").GetString() == "Approval");
+        // The zero-second timer fired; the approval's timeout timer was not needed once the event came.
+        Assert.Equal(["fired", "not needed"], steps.Where(s => s.GetProperty("kind").GetString() == "timer").Select(s => s.GetProperty("outcome").GetString()));
         Assert.Equal("completed", steps[^1].GetProperty("outcome").GetString());
         Assert.True(history.GetProperty("events").GetArrayLength() > steps.Count);
 

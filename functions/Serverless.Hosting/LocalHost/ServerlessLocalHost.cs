@@ -189,6 +189,8 @@ public sealed class ServerlessLocalHost : IAsyncDisposable
     private static void ConfigureLogging(WebApplicationBuilder builder, IConfiguration configuration, LocalHostOptions options)
     {
         builder.Logging.ClearProviders();
+        // One line per request comes from RequestLogMiddleware; ASP.NET Core's own per-request lines are left out.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         if (string.Equals(configuration[LogFormatSetting], "json", StringComparison.OrdinalIgnoreCase))
         {
             builder.Logging.AddJsonConsole(o =>

@@ -36,6 +36,8 @@ public static class WorkflowTimeline
             if (kind is not null) completions[(kind, id)] = e;
         }
 
+        // Tasks still open when the run ended were never needed (an event's timeout timer) or abandoned.
+        var ended = history.Any(e => e.EventType is "ExecutionCompleted" or "ExecutionFailed" or "ExecutionTerminated" or "ContinuedAsNew");
         var steps = new List<TimelineStep>();
         Group? group = null;
         DateTime? started = null;
@@ -48,7 +50,7 @@ public static class WorkflowTimeline
                 if (group is null || group.Kind != kind || group.Name != name)
                 {
                     if (group is not null) steps.Add(group.ToStep());
-                    group = new Group(kind, name);
+                    group = new Group(kind, name, ended);
                 }
                 completions.TryGetValue((kind, taskId), out var completion);
                 group.Add(e, completion);
@@ -57,6 +59,10 @@ public static class WorkflowTimeline
 
             switch (e.EventType)
             {
+                case "OrchestratorStarted":
+                    // A fan-out is scheduled within one episode; a new episode starts a new step.
+                    Flush(steps, ref group);
+                    break;
                 case "ExecutionStarted":
                     started ??= e.Timestamp;
                     break;
@@ -79,7 +85,7 @@ public static class WorkflowTimeline
                         _ => "continued-as-new",
                     };
                     var start = started ?? e.Timestamp;
-                    steps.Add(new TimelineStep("run", "end", start, e.Timestamp, (e.Timestamp - start).TotalSeconds, outcome,
+                    steps.Add(new TimelineStep("run", "whole run", start, e.Timestamp, (e.Timestamp - start).TotalSeconds, outcome,
                         Detail: e.Failure?.RootMessage ?? (e.EventType == "ExecutionTerminated" ? Text(e.Data) : null)));
                     break;
             }
@@ -112,7 +118,7 @@ public static class WorkflowTimeline
 
     private static string? Text(string? data) => data is null ? null : data.Trim('"');
 
-    private sealed class Group(string kind, string name)
+    private sealed class Group(string kind, string name, bool runEnded)
     {
         private DateTime _start = DateTime.MaxValue;
         private DateTime _end = DateTime.MinValue;
@@ -148,7 +154,8 @@ public static class WorkflowTimeline
         {
             var finished = _completed + _failed == _count;
             DateTime? end = finished ? _end : null;
-            var outcome = !finished ? (Kind == "timer" ? "waiting" : "running")
+            var outcome = !finished
+                ? runEnded ? (Kind == "timer" ? "not needed" : "abandoned") : (Kind == "timer" ? "waiting" : "running")
                 : _failed > 0 ? "failed"
                 : Kind == "timer" ? "fired" : "completed";
             var detail = _firstFailure
