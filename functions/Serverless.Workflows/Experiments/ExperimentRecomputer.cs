@@ -34,6 +34,7 @@ public sealed class ExperimentRecomputer(
 
         var published = await documents.ReadAsync(partition, ExperimentKeys.AnalysisId, ExperimentDocumentsJsonContext.Default.PublishedAnalysis, cancellationToken).ConfigureAwait(false);
         var requestedAt = new DateTimeOffset(DateTime.SpecifyKind(request.RequestedAt, DateTimeKind.Utc));
+        if (published is not null && published.Value.AggregateHash == request.AggregateHash) return new RecomputeResult(definition.Id, false, "aggregate unchanged");
         var reason = WhyDue(published?.Value, request, requestedAt);
         if (reason is null) return new RecomputeResult(definition.Id, false, "not due");
 
@@ -103,7 +104,6 @@ public sealed class ExperimentRecomputer(
     private string? WhyDue(PublishedAnalysis? published, RecomputeRequest request, DateTimeOffset requestedAt)
     {
         if (published is null) return "first analysis";
-        if (published.AggregateHash == request.AggregateHash) return null;
         if (request.Force) return "forced";
         if (request.TotalEvents - published.EventsAtCompute >= settings.RecomputeEveryEvents) return $"{request.TotalEvents - published.EventsAtCompute} new events";
         if (requestedAt - published.ComputedAt >= settings.RecomputeInterval) return $"{settings.RecomputeInterval} since the last analysis";
