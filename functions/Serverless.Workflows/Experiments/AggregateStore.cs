@@ -6,7 +6,11 @@ using Serverless.Storage.Blobs;
 namespace Serverless.Workflows.Experiments;
 
 /// <summary>One experiment's aggregate as read from the blob store, with the ETag of exactly that version (null when none is stored yet).</summary>
-public sealed record LoadedAggregate(ExperimentAggregate Aggregate, string? ETag);
+/// <param name="ContentSha256">SHA-256 of the stored bytes, which are the aggregate's canonical JSON: its <see cref="ExperimentAggregate.ComputeHash"/> without serialising again.</param>
+public sealed record LoadedAggregate(ExperimentAggregate Aggregate, string? ETag, string? ContentSha256 = null)
+{
+    public string Hash => ContentSha256 ?? Aggregate.ComputeHash();
+}
 
 /// <summary>
 /// The per-experiment aggregates in the blob store (<c>experiments/{id}/aggregate.json</c>), updated with optimistic
@@ -36,7 +40,8 @@ public sealed class AggregateStore(IBlobStore blobs, ExperimentsSettings setting
         {
             return null;
         }
-        return new LoadedAggregate(ExperimentAggregate.FromJson(content.Content, content.Properties.Path), content.Properties.ETag);
+        return new LoadedAggregate(ExperimentAggregate.FromJson(content.Content, content.Properties.Path), content.Properties.ETag,
+            content.Properties.ContentSha256 ?? Storage.Blobs.ContentHash.Sha256(content.Content));
     }
 
     /// <summary>The stored aggregate, or an empty one for an experiment that has seen no events yet.</summary>
@@ -52,12 +57,17 @@ public sealed class AggregateStore(IBlobStore blobs, ExperimentsSettings setting
         var path = ExperimentKeys.AggregatePath(definition.Id);
         for (var attempt = 1; ; attempt++)
         {
-            var (aggregate, etag) = await LoadAsync(definition, cancellationToken).ConfigureAwait(false);
+            var loaded = await LoadAsync(definition, cancellationToken).ConfigureAwait(false);
+            var (aggregate, etag) = (loaded.Aggregate, loaded.ETag);
             var result = aggregate.Apply(batch);
+            if (!result.Changed)
+            {
+                return new ExperimentApplyOutcome(definition.Id, result.Outcome, result.EventsApplied, result.EventsSkippedAsDuplicates,
+                    attempt, TotalEvents(aggregate), loaded.Hash);
+            }
             var json = aggregate.ToUtf8Json();
             var outcome = new ExperimentApplyOutcome(definition.Id, result.Outcome, result.EventsApplied, result.EventsSkippedAsDuplicates,
                 attempt, TotalEvents(aggregate), Storage.Blobs.ContentHash.Sha256(json));
-            if (!result.Changed) return outcome;
             try
             {
                 var condition = etag is null ? BlobWriteCondition.IfAbsent : BlobWriteCondition.IfMatch(etag);

@@ -41,7 +41,7 @@ public sealed class ExperimentRecomputer(
         var loaded = await aggregates.TryLoadAsync(definition.Id, cancellationToken).ConfigureAwait(false);
         if (loaded is null) return new RecomputeResult(definition.Id, false, "no events yet");
         var aggregate = loaded.Aggregate;
-        var aggregateHash = aggregate.ComputeHash();
+        var aggregateHash = loaded.Hash;
         if (published is not null && published.Value.AggregateHash == aggregateHash) return new RecomputeResult(definition.Id, false, "aggregate unchanged");
 
         var allocationDocument = await documents.ReadAsync(partition, ExperimentKeys.AllocationId, ExperimentDocumentsJsonContext.Default.AllocationState, cancellationToken).ConfigureAwait(false);
@@ -85,7 +85,7 @@ public sealed class ExperimentRecomputer(
     {
         var loaded = await aggregates.TryLoadAsync(experimentId, cancellationToken).ConfigureAwait(false);
         if (loaded is null) return new RecomputeResult(experimentId, false, "no events yet");
-        var request = new RecomputeRequest(experimentId, AggregateStore.TotalEvents(loaded.Aggregate), loaded.Aggregate.ComputeHash(), now.UtcDateTime, Force: true);
+        var request = new RecomputeRequest(experimentId, AggregateStore.TotalEvents(loaded.Aggregate), loaded.Hash, now.UtcDateTime, Force: true);
         return await RecomputeIfDueAsync(request, cancellationToken).ConfigureAwait(false);
     }
 
