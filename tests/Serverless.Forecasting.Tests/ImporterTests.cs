@@ -20,13 +20,17 @@ public class ImporterTests
         Assert.Equal(98f, rows[0].Price);
         Assert.True(float.IsNaN(rows[1].Price));
 
-        var (plain, _) = Import("date,store,item,sales\r\n2024-01-01,\"store, east\",tea,5\r\n");
-        Assert.Equal("store, east", Assert.Single(plain).Store);
+        var (plain, _) = Import("date,store,item,sales\r\n2024-01-01,\"store, east\",tea,5\r\n2024-02-29 , west ,tea, 6\r\n");
+        Assert.Equal(["store, east", "west"], plain.Select(r => r.Store).ToArray());
+        Assert.Equal((new DateOnly(2024, 2, 29), 6f), (plain[1].Date, plain[1].Sales));
     }
 
     [Theory]
     [InlineData("2024-13-01,A,water,3,98", "date")]
     [InlineData("01/02/2024,A,water,3,98", "date")]
+    [InlineData("2023-02-29,A,water,3,98", "date")]
+    [InlineData("2024-1-02,A,water,3,98", "date")]
+    [InlineData("2024-01-0x,A,water,3,98", "date")]
     [InlineData("2024-01-02,,water,3,98", "store")]
     [InlineData("2024-01-02,A,,3,98", "item")]
     [InlineData("2024-01-02,A,water,three,98", "sales")]
