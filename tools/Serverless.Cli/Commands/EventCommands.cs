@@ -85,8 +85,14 @@ internal static class EventCommands
             if (submission.Duplicate)
             {
                 totals.Duplicates++;
-                Console.WriteLine($"batch {where}: already submitted as {submission.InstanceId}; nothing to apply");
-                return;
+                var earlier = await client.GetInstanceAsync(submission.InstanceId, false, cancellationToken);
+                if (earlier is null || earlier.RuntimeStatus.IsTerminal())
+                {
+                    Console.WriteLine($"batch {where}: already submitted as {submission.InstanceId}; nothing to apply");
+                    return;
+                }
+                // An earlier run stopped while this batch was in flight: the engine here resumes it (once its lease lapses).
+                Console.WriteLine($"batch {where}: resuming {submission.InstanceId} left {earlier.RuntimeStatus} by an earlier run");
             }
             var metadata = await client.WaitForInstanceCompletionAsync(submission.InstanceId, true, cancellationToken);
             if (metadata.RuntimeStatus != OrchestrationRuntimeStatus.Completed)
