@@ -82,7 +82,7 @@ internal sealed class GbmRegressor
         using var stream = new MemoryStream();
         var view = _context.Data.LoadFromEnumerable(Array.Empty<FeatureRow>(), _schema);
         _context.Model.Save(_model, view.Schema, stream);
-        return stream.ToArray();
+        return DeterministicZip.Normalize(stream.ToArray());
     }
 
     public static GbmRegressor FromBytes(byte[] bytes, int featureCount, int seed)

@@ -183,19 +183,12 @@ public sealed class WeeklyForecastEngineTests
         {
             var bytesA = await a.Blobs.ReadAllBytesAsync(path);
             var bytesB = await b.Blobs.ReadAllBytesAsync(path);
-            if (path == ForecastArtifacts.Model(outputA.Artifacts) || path == ForecastArtifacts.ManifestOf(ForecastArtifacts.Model(outputA.Artifacts)))
-            {
-                // ML.NET stamps the write time on the entries of its model zip, so the model file's bytes
-                // (and the hash in its manifest) differ; the trees do not: the forecasts below are identical.
-                continue;
-            }
             Assert.True(bytesA.AsSpan().SequenceEqual(bytesB), $"{path} differs");
             compared++;
         }
         Assert.True(compared > 30, $"only {compared} files compared");
-        var modelA = await ForecastArtifacts.ReadJsonAsync<ArtifactManifest>(a.Blobs, ForecastArtifacts.ManifestOf(ForecastArtifacts.Model(outputA.Artifacts)), CancellationToken.None);
-        var modelB = await ForecastArtifacts.ReadJsonAsync<ArtifactManifest>(b.Blobs, ForecastArtifacts.ManifestOf(ForecastArtifacts.Model(outputB.Artifacts)), CancellationToken.None);
-        Assert.Equal(JsonSerializer.Serialize(modelA with { ContentSha256 = null }), JsonSerializer.Serialize(modelB with { ContentSha256 = null }));
+        // The model file is among them: its bytes and its manifest's hash are the same too.
+        Assert.Contains(ForecastArtifacts.Model(outputA.Artifacts), filesA);
     }
 
     [Fact]
