@@ -60,7 +60,7 @@ public sealed class ScheduleTests : IAsyncLifetime
         clock.SetUtcNow(MondayDue);
         var started = Assert.Single(await runner.TickAsync());
         Assert.Equal(ScheduleOutcome.Started, started.Outcome);
-        Assert.Equal("schedule:demo-weekly:2025-04-07T01:00:00Z", started.InstanceId);
+        Assert.Equal("demo-weekly-20250407-0100", started.InstanceId);
         Assert.Equal(MondayDue.UtcDateTime, started.DueUtc);
 
         clock.Advance(TimeSpan.FromSeconds(30));
@@ -194,7 +194,7 @@ public sealed class ScheduleTests : IAsyncLifetime
 
         clock.SetUtcNow(MondayDue);
         var result = await started.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.Equal("schedule:demo-weekly:2025-04-07T01:00:00Z", result.InstanceId);
+        Assert.Equal("demo-weekly-20250407-0100", result.InstanceId);
 
         var run = await host.Client.GetInstanceAsync(result.InstanceId);
         Assert.Equal(2, run!.ReadInputAs<DemoInputProbe>()!.Items);
@@ -277,6 +277,18 @@ public sealed class ScheduleTests : IAsyncLifetime
         {
             TestHost.TryDelete(folder);
         }
+    }
+
+    [Theory]
+    [InlineData("demo", "demo-20250407-0100", true)]
+    [InlineData("demo", "demo-weekly-20250407-0100", false)]
+    [InlineData("demo", "demo-2025040-0100", false)]
+    [InlineData("demo", "demo-20251307-0100", false)]
+    [InlineData("demo", "manual-run", false)]
+    public void Runs_of_a_schedule_are_told_apart_from_runs_of_a_schedule_with_a_longer_name(string schedule, string id, bool expected)
+    {
+        Assert.Equal(expected, ScheduleRunner.IsRunOf(schedule, id));
+        Assert.True(ScheduleRunner.IsRunOf(schedule, ScheduleRunner.InstanceIdFor(schedule, MondayDue.UtcDateTime)));
     }
 
     private static IConfiguration Configuration(Dictionary<string, string?> settings) =>

@@ -56,11 +56,21 @@ public sealed class ScheduleRunner
 
     public IReadOnlyList<ScheduleDefinition> Schedules { get; }
 
-    /// <summary>The instance id of a schedule's run for one due time: <c>schedule:WeeklyForecast:2025-04-07T01:00Z</c>.</summary>
+    /// <summary>
+    /// The instance id of a schedule's run for one due time: the schedule's name and the due minute in UTC
+    /// (<c>WeeklyForecast-20250407-0100</c>), the same ids the Function App's timers use. Schedules are at most
+    /// one run a minute: two due times within one minute are one run.
+    /// </summary>
     public static string InstanceIdFor(string schedule, DateTime dueUtc) =>
-        $"{InstanceIdPrefix(schedule)}{dueUtc.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)}";
+        string.Create(CultureInfo.InvariantCulture, $"{InstanceIdPrefix(schedule)}{dueUtc.ToUniversalTime():yyyyMMdd-HHmm}");
 
-    public static string InstanceIdPrefix(string schedule) => $"schedule:{schedule}:";
+    public static string InstanceIdPrefix(string schedule) => $"{schedule}-";
+
+    /// <summary>True for an id of this schedule's runs (not of a schedule whose name merely starts the same).</summary>
+    public static bool IsRunOf(string schedule, string instanceId) =>
+        instanceId.Length == schedule.Length + 14
+        && instanceId.StartsWith(InstanceIdPrefix(schedule), StringComparison.Ordinal)
+        && DateTime.TryParseExact(instanceId.AsSpan(schedule.Length + 1), "yyyyMMdd-HHmm", CultureInfo.InvariantCulture, DateTimeStyles.None, out _);
 
     /// <summary>The earliest time after <paramref name="nowUtc"/> when an enabled schedule is due, or null.</summary>
     public DateTime? NextDue(DateTime nowUtc) =>
@@ -98,8 +108,8 @@ public sealed class ScheduleRunner
             }
 
             var going = await _client.QueryInstancesAsync(new OrchestrationQuery(Statuses: Going,
-                InstanceIdPrefix: InstanceIdPrefix(schedule.Name), PageSize: 10), cancellationToken).ConfigureAwait(false);
-            var blocking = going.Instances.FirstOrDefault(i => i.InstanceId != instanceId);
+                InstanceIdPrefix: InstanceIdPrefix(schedule.Name), PageSize: 100), cancellationToken).ConfigureAwait(false);
+            var blocking = going.Instances.FirstOrDefault(i => i.InstanceId != instanceId && IsRunOf(schedule.Name, i.InstanceId));
             if (blocking is not null)
             {
                 _logger.LogWarning("Schedule {Schedule}: skipped the run due {Due:o} because {Blocking} is still {Status}",
