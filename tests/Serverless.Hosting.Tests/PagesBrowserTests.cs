@@ -42,6 +42,8 @@ public sealed class PagesBrowserTests : IAsyncLifetime
         await Assertions.Expect(row).ToContainTextAsync("Running");
         await Assertions.Expect(row).ToContainTextAsync("waiting for Approval");
 
+        await Assertions.Expect(page.Locator("#schedules")).ToContainTextAsync("schedules are off on this host");
+
         await row.Locator("a").First.ClickAsync();
         await page.WaitForURLAsync("**/run.html?id=demo-page");
         var timeline = page.Locator("table.timeline");

@@ -1,3 +1,5 @@
+using System.Net.Http.Json;
+using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -191,6 +193,11 @@ public sealed class ScheduleTests : IAsyncLifetime
         // The service has ticked once (nothing due) and waits on the clock for the due time.
         await WaitUntilAsync(() => clock.PendingTimers > 0 && service.TickCount >= 1);
         Assert.False(started.Task.IsCompleted);
+        var schedules = (await host.Http.GetFromJsonAsync<JsonElement>("api/schedules")).GetProperty("schedules").EnumerateArray().ToList();
+        var listed = schedules.Single(s => s.GetProperty("name").GetString() == "demo-weekly");
+        Assert.Equal(MondayDue.UtcDateTime, listed.GetProperty("nextDueUtc").GetDateTime().ToUniversalTime());
+        Assert.Equal("Asia/Tokyo", listed.GetProperty("timeZone").GetString());
+        Assert.False(schedules.Single(s => s.GetProperty("name").GetString() == "WeeklyForecast").GetProperty("enabled").GetBoolean());
 
         clock.SetUtcNow(MondayDue);
         var result = await started.Task.WaitAsync(TimeSpan.FromSeconds(30));

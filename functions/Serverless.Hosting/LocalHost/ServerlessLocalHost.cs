@@ -12,6 +12,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Serverless.Durable.Embedded;
 using Serverless.Hosting.Api;
+using Serverless.Hosting.Api.Schedules;
 using Serverless.Hosting.Composition;
 using Serverless.Hosting.Schedules;
 using Serverless.Hosting.Security;
@@ -157,7 +158,7 @@ public sealed class ServerlessLocalHost : IAsyncDisposable
                 ? ApiResults.Json(new HealthResponse("ok", engine.WorkerId))
                 : ApiResults.Json(new HealthResponse("engine stopped", engine.WorkerId), StatusCodes.Status503ServiceUnavailable);
         });
-        app.MapServerlessApi();
+        app.MapServerlessApi().MapSchedulesRoutes();
 
         var host = new ServerlessLocalHost(app, databasePath, keys);
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<ServerlessLocalHost>();

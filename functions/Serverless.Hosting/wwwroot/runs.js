@@ -54,12 +54,28 @@
     }
   }
 
+  async function loadSchedules() {
+    const target = document.getElementById("schedules");
+    try {
+      const list = await api("/api/schedules");
+      if (list.schedules.length === 0) { target.replaceChildren(el("p", { class: "muted", text: list.note || "No schedules." })); return; }
+      target.replaceChildren(el("table", { id: "schedule-table" },
+        el("thead", {}, el("tr", {}, ["Schedule", "Workflow", "When", "Next"].map((h) => el("th", { text: h })))),
+        el("tbody", {}, list.schedules.map((s) => el("tr", { "data-schedule": s.name },
+          el("td", { text: s.name }), el("td", { text: s.workflow }),
+          el("td", {}, el("code", { text: s.cron }), ` (${s.timeZone})`),
+          el("td", { text: s.enabled ? time(s.nextDueUtc) : "off" }))))));
+    } catch (error) {
+      if (error.status !== 401) showError(target, error);
+    }
+  }
+
   form.addEventListener("submit", (event) => { event.preventDefault(); load(false); });
   more.addEventListener("click", () => load(true));
 
   document.addEventListener("DOMContentLoaded", async () => {
     await requireKey();
-    await load(false);
+    await Promise.all([load(false), loadSchedules()]);
     // Refresh the first page while nobody has paged further.
     setInterval(() => { if (!token || rows.length <= 50) load(false); }, 5000);
   });
