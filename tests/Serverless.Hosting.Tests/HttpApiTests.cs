@@ -172,6 +172,16 @@ public sealed class HttpApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_instance_id_that_cannot_appear_in_a_url_is_400()
+    {
+        using var response = await _host.Http.PostAsync($"api/workflows/DemoApproval?instanceId={Uri.EscapeDataString("a/b")}", TestHost.JsonBody(DemoInput));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("'a/b'", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString());
+        Assert.Empty((await _host.Client.QueryInstancesAsync(new OrchestrationQuery())).Instances);
+    }
+
+    [Fact]
     public async Task Unknown_workflow_is_400_listing_the_known_ones()
     {
         using var response = await _host.Http.PostAsync("api/workflows/NoSuchWorkflow", TestHost.JsonBody("{}"));

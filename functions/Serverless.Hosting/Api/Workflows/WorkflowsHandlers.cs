@@ -24,6 +24,10 @@ public sealed class WorkflowsHandlers
         var body = await ApiResults.ReadJsonBodyAsync(request, request.HttpContext.RequestAborted).ConfigureAwait(false);
         if (body.Error is not null) return body.Error;
         var requestedId = request.Query["instanceId"].ToString();
+        if (requestedId.IndexOfAny(['/', '\\', '?', '#']) >= 0)
+        {
+            return ApiResults.BadRequest($"The instance id '{requestedId}' contains '/', '\\', '?' or '#'; it could not be used in the status URLs. Choose another.");
+        }
         return await GuardAsync(async () =>
         {
             var instanceId = await Client(request).ScheduleNewOrchestrationInstanceAsync(name, body.Value,
