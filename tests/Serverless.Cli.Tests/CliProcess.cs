@@ -15,15 +15,7 @@ public sealed class CliProcess : IDisposable
 
     public async Task<CliResult> RunAsync(params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = WorkingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.ArgumentList.Add(CliDll);
-        foreach (var arg in args) start.ArgumentList.Add(arg);
-        using var process = Process.Start(start)!;
+        using var process = Start(WorkingDirectory, args);
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(2));
@@ -37,6 +29,20 @@ public sealed class CliProcess : IDisposable
             throw new TimeoutException($"serverless {string.Join(' ', args)} did not finish within 2 minutes");
         }
         return new CliResult(process.ExitCode, await output, await error);
+    }
+
+    /// <summary>Starts the command without waiting for it, for long-running commands such as <c>host</c>.</summary>
+    public static Process Start(string workingDirectory, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.ArgumentList.Add(CliDll);
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        return Process.Start(start)!;
     }
 
     public void Dispose()
