@@ -91,7 +91,10 @@ public sealed class WorkflowsHandlers
         }).ConfigureAwait(false);
     }
 
-    /// <summary><c>GET /api/workflows/{id}/history[?events=false]</c>: the timeline (steps) and the raw events, oldest first.</summary>
+    /// <summary>
+    /// <c>GET /api/workflows/{id}/history[?events=false]</c>: the timeline (steps) and the raw events, oldest first.
+    /// 404 for an unknown instance; 501 where the engine's client keeps no history (Durable Functions on Azure).
+    /// </summary>
     public async Task<IResult> GetHistoryAsync(HttpRequest request, string instanceId)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -101,7 +104,16 @@ public sealed class WorkflowsHandlers
             var client = Client(request);
             var metadata = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, request.HttpContext.RequestAborted)
                 .ConfigureAwait(false) ?? throw new InstanceNotFoundException(instanceId);
-            var history = await client.GetHistoryAsync(instanceId, request.HttpContext.RequestAborted).ConfigureAwait(false);
+            IReadOnlyList<OrchestrationHistoryEvent> history;
+            try
+            {
+                history = await client.GetHistoryAsync(instanceId, request.HttpContext.RequestAborted).ConfigureAwait(false);
+            }
+            catch (NotSupportedException ex)
+            {
+                return ApiResults.Error(StatusCodes.Status501NotImplemented,
+                    $"This host cannot show workflow history: {ex.Message} The instance's status is at GET /api/workflows/{instanceId}.");
+            }
             var events = withEvents
                 ? history.Select(e => e with { Data = Truncate(e.Data), Failure = e.Failure is null ? null : e.Failure with { StackTrace = null } }).ToList()
                 : null;
