@@ -40,10 +40,19 @@ internal static partial class AzureMlJobMapping
                 Limits = new JobLimits { JobLimitsType = "Command", Timeout = Iso8601Seconds(spec.Timeout) },
                 EnvironmentVariables = new Dictionary<string, string>(spec.EnvironmentVariables, StringComparer.Ordinal),
                 Tags = new Dictionary<string, string>(spec.Tags, StringComparer.Ordinal),
+                Identity = Identity(options),
                 Properties = properties,
             },
         };
     }
+
+    /// <summary>The job's identity; a client id is sent only with a managed identity (the options are validated before).</summary>
+    public static JobIdentity Identity(AzureMlTrainingOptions options) => options.JobIdentity switch
+    {
+        AzureMlJobIdentityType.Managed => new JobIdentity { IdentityType = AzureMlTrainingOptions.JobIdentityName(options.JobIdentity), ClientId = options.JobIdentityClientId },
+        AzureMlJobIdentityType.UserIdentity or AzureMlJobIdentityType.AmlToken => new JobIdentity { IdentityType = AzureMlTrainingOptions.JobIdentityName(options.JobIdentity) },
+        _ => throw new ArgumentOutOfRangeException(nameof(options), options.JobIdentity, "Unknown Azure ML job identity type."),
+    };
 
     /// <summary>A cluster name becomes the workspace's compute id; an ARM id passes through.</summary>
     public static string ComputeId(string compute, AzureMlTrainingOptions options) =>

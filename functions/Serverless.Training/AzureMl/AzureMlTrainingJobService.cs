@@ -4,6 +4,7 @@ using Azure.Core;
 using Azure.Core.Pipeline;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Serverless.Training.Configuration;
 using Serverless.Training.Contract;
 using Serverless.Training.Validation;
 
@@ -28,6 +29,8 @@ public sealed class AzureMlTrainingJobService : ITrainingJobService
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(credential);
+        var identityProblems = options.ValidateJobIdentity();
+        if (identityProblems.Count > 0) throw new TrainingConfigurationException(identityProblems);
         _options = options;
         _logger = logger ?? NullLogger<AzureMlTrainingJobService>.Instance;
 

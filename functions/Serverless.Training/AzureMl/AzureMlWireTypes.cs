@@ -41,6 +41,9 @@ internal sealed class JobProperties
 
     public Dictionary<string, string>? Tags { get; set; }
 
+    /// <summary>The identity the job accesses data with.</summary>
+    public JobIdentity? Identity { get; set; }
+
     /// <summary>The job's property bag; this client records the metrics output and code version there.</summary>
     public Dictionary<string, string>? Properties { get; set; }
 
@@ -78,6 +81,17 @@ internal sealed class JobLimits
 
     /// <summary>ISO 8601 duration with whole seconds, for example <c>PT1H</c>.</summary>
     public string? Timeout { get; set; }
+}
+
+/// <summary>
+/// Azure ML's identity configuration: <c>identityType</c> is <c>AMLToken</c>, <c>Managed</c> or <c>UserIdentity</c>;
+/// a managed identity may name one of the compute's user-assigned identities by <c>clientId</c>.
+/// </summary>
+internal sealed class JobIdentity
+{
+    public string IdentityType { get; set; } = "Managed";
+
+    public string? ClientId { get; set; }
 }
 
 internal sealed class JobService

@@ -18,7 +18,10 @@ namespace Serverless.Training.Configuration;
 /// Serverless:Training:AzureMl:Compute               default compute cluster
 /// Serverless:Training:AzureMl:Environment           default environment, e.g. azureml:serverless-trainer:1
 /// Serverless:Training:AzureMl:ExperimentName        optional (default "serverless")
-/// Serverless:Training:AzureMl:ManagedIdentityClientId  optional user-assigned identity
+/// Serverless:Training:AzureMl:ManagedIdentityClientId  optional user-assigned identity that calls ARM
+/// Serverless:Training:AzureMl:JobIdentity           the identity jobs access data with: Managed (default; the
+///                                                   cluster's identity) | UserIdentity | AMLToken
+/// Serverless:Training:AzureMl:JobIdentityClientId   optional, with Managed: which user-assigned identity of the cluster
 /// Serverless:Training:AzureMl:Endpoint              optional ARM endpoint (default https://management.azure.com)
 /// </code>
 /// </summary>
@@ -69,8 +72,27 @@ public sealed record TrainingSettings(TrainingMode Mode, LocalTrainingOptions? L
             problems.Add(new(section.Path + ":Endpoint", $"'{endpointText}' is not an absolute https URI"));
         }
 
+        var jobIdentity = AzureMlJobIdentityType.Managed;
+        var jobIdentityValid = true;
+        if (Optional(section, "JobIdentity") is { } jobIdentityText && !AzureMlTrainingOptions.TryParseJobIdentity(jobIdentityText, out jobIdentity))
+        {
+            problems.Add(new(section.Path + ":JobIdentity", $"'{jobIdentityText}' is not a job identity; use {AzureMlTrainingOptions.JobIdentityChoices}"));
+            jobIdentityValid = false;
+        }
+
+        var identityOptions = new AzureMlTrainingOptions
+        {
+            SubscriptionId = subscription ?? "",
+            ResourceGroup = resourceGroup ?? "",
+            Workspace = workspace ?? "",
+            JobIdentity = jobIdentity,
+            JobIdentityClientId = Optional(section, "JobIdentityClientId"),
+        };
+        // An unreadable JobIdentity is reported on its own; the client id cannot be judged against it.
+        if (jobIdentityValid) problems.AddRange(identityOptions.ValidateJobIdentity(section.Path));
+
         if (subscription is null || resourceGroup is null || workspace is null || endpoint is null) return null;
-        return new AzureMlTrainingOptions
+        return identityOptions with
         {
             SubscriptionId = subscription,
             ResourceGroup = resourceGroup,

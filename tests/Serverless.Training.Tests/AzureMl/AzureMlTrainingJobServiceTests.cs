@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Serverless.Training.AzureMl;
+using Serverless.Training.Configuration;
 using Serverless.Training.Contract;
 using Serverless.Training.Tests.TestSupport;
 
@@ -87,6 +88,42 @@ public sealed class AzureMlTrainingJobServiceTests : IAsyncLifetime
         // Read-only fields are not sent.
         Assert.Null(properties["status"]);
         Assert.Null(properties["services"]);
+    }
+
+    [Fact]
+    public async Task By_default_the_job_reaches_its_data_as_the_clusters_managed_identity()
+    {
+        await Service().SubmitAsync(Spec("identity-default"));
+
+        var put = Assert.Single(_server.Requests, r => r.Method == "PUT");
+        Assert.Equal("""{"identityType":"Managed"}""", put.Json!["properties"]!["identity"]!.ToJsonString());
+    }
+
+    [Theory]
+    [InlineData(AzureMlJobIdentityType.Managed, "5f0c1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b", """{"identityType":"Managed","clientId":"5f0c1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b"}""")]
+    [InlineData(AzureMlJobIdentityType.UserIdentity, null, """{"identityType":"UserIdentity"}""")]
+    [InlineData(AzureMlJobIdentityType.AmlToken, null, """{"identityType":"AMLToken"}""")]
+    public async Task The_configured_job_identity_is_sent_in_Azure_MLs_shape(AzureMlJobIdentityType type, string? clientId, string expected)
+    {
+        var options = _server.WorkspaceOptions() with { JobIdentity = type, JobIdentityClientId = clientId };
+
+        await Service(options).SubmitAsync(Spec("identity-configured"));
+
+        var put = Assert.Single(_server.Requests, r => r.Method == "PUT");
+        Assert.Equal(expected, put.Json!["properties"]!["identity"]!.ToJsonString());
+    }
+
+    [Fact]
+    public void A_client_id_without_a_managed_identity_is_refused_before_any_request()
+    {
+        var options = _server.WorkspaceOptions() with { JobIdentity = AzureMlJobIdentityType.AmlToken, JobIdentityClientId = "5f0c1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b" };
+
+        var error = Assert.Throws<TrainingConfigurationException>(() => Service(options));
+
+        var problem = Assert.Single(error.Problems);
+        Assert.Equal("Serverless:Training:AzureMl:JobIdentityClientId", problem.Field);
+        Assert.Contains("Serverless:Training:AzureMl:JobIdentity = Managed, not AMLToken", problem.Message);
+        Assert.Empty(_server.Requests);
     }
 
     [Fact]

@@ -81,4 +81,85 @@ public sealed class TrainingJobServiceFactoryTests
         var put = Assert.Single(server.Requests, r => r.Method == "PUT");
         Assert.Equal($"{FakeAzureMlServer.WorkspaceId}/computes/gpu-cluster", (string?)put.Json!["properties"]!["computeId"]);
     }
+
+    private static readonly (string, string)[] Workspace =
+    [
+        ("Serverless:Training:Mode", "AzureMl"),
+        ("Serverless:Training:AzureMl:SubscriptionId", "sub"),
+        ("Serverless:Training:AzureMl:ResourceGroup", "rg"),
+        ("Serverless:Training:AzureMl:Workspace", "ws"),
+    ];
+
+    [Fact]
+    public void Jobs_run_as_the_clusters_managed_identity_unless_configured()
+    {
+        var settings = TrainingSettings.FromConfiguration(Config(Workspace));
+
+        Assert.Equal(AzureMlJobIdentityType.Managed, settings.AzureMl!.JobIdentity);
+        Assert.Null(settings.AzureMl.JobIdentityClientId);
+    }
+
+    [Theory]
+    [InlineData("UserIdentity", AzureMlJobIdentityType.UserIdentity)]
+    [InlineData("amltoken", AzureMlJobIdentityType.AmlToken)]
+    [InlineData("AMLToken", AzureMlJobIdentityType.AmlToken)]
+    [InlineData(" managed ", AzureMlJobIdentityType.Managed)]
+    public void The_job_identity_setting_is_read_by_name(string value, AzureMlJobIdentityType expected)
+    {
+        var settings = TrainingSettings.FromConfiguration(Config([.. Workspace, ("Serverless:Training:AzureMl:JobIdentity", value)]));
+
+        Assert.Equal(expected, settings.AzureMl!.JobIdentity);
+    }
+
+    [Theory]
+    [InlineData("SystemAssigned")]
+    [InlineData("1")]
+    public void An_unknown_job_identity_names_the_key_and_the_choices(string value)
+    {
+        var error = Assert.Throws<TrainingConfigurationException>(() => TrainingSettings.FromConfiguration(Config(
+            [.. Workspace, ("Serverless:Training:AzureMl:JobIdentity", value), ("Serverless:Training:AzureMl:JobIdentityClientId", "5f0c1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b")])));
+
+        var problem = Assert.Single(error.Problems);
+        Assert.Equal("Serverless:Training:AzureMl:JobIdentity", problem.Field);
+        Assert.Contains($"'{value}' is not a job identity; use Managed, UserIdentity, AMLToken", problem.Message);
+    }
+
+    [Fact]
+    public void A_user_assigned_client_id_goes_with_a_managed_identity_and_must_be_a_GUID()
+    {
+        var managed = TrainingSettings.FromConfiguration(Config(
+            [.. Workspace, ("Serverless:Training:AzureMl:JobIdentityClientId", "5f0c1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b")]));
+        Assert.Equal("5f0c1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b", managed.AzureMl!.JobIdentityClientId);
+
+        var notGuid = Assert.Throws<TrainingConfigurationException>(() => TrainingSettings.FromConfiguration(Config(
+            [.. Workspace, ("Serverless:Training:AzureMl:JobIdentityClientId", "id-train")])));
+        Assert.Equal("Serverless:Training:AzureMl:JobIdentityClientId: 'id-train' is not a client id (a GUID)", Assert.Single(notGuid.Problems).ToString());
+
+        var withUser = Assert.Throws<TrainingConfigurationException>(() => TrainingSettings.FromConfiguration(Config(
+            [.. Workspace, ("Serverless:Training:AzureMl:JobIdentity", "UserIdentity"), ("Serverless:Training:AzureMl:JobIdentityClientId", "5f0c1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b")])));
+        var problem = Assert.Single(withUser.Problems);
+        Assert.Equal("Serverless:Training:AzureMl:JobIdentityClientId", problem.Field);
+        Assert.Contains("needs Serverless:Training:AzureMl:JobIdentity = Managed, not UserIdentity", problem.Message);
+    }
+
+    [Fact]
+    public async Task The_configured_job_identity_reaches_the_submitted_job()
+    {
+        await using var server = await FakeAzureMlServer.StartAsync();
+        var settings = TrainingSettings.FromConfiguration(Config(
+            ("Serverless:Training:Mode", "AzureMl"),
+            ("Serverless:Training:AzureMl:SubscriptionId", FakeAzureMlServer.Subscription),
+            ("Serverless:Training:AzureMl:ResourceGroup", FakeAzureMlServer.ResourceGroup),
+            ("Serverless:Training:AzureMl:Workspace", FakeAzureMlServer.Workspace),
+            ("Serverless:Training:AzureMl:Compute", "gpu-cluster"),
+            ("Serverless:Training:AzureMl:Environment", "azureml:serverless-trainer:1"),
+            ("Serverless:Training:AzureMl:JobIdentity", "UserIdentity"),
+            ("Serverless:Training:AzureMl:Endpoint", server.Endpoint.ToString())));
+
+        await using var backend = TrainingJobServiceFactory.Create(settings, new FakeTokenCredential(), server.ClientOptions());
+        await backend.Service!.SubmitAsync(new TrainingJobSpec { Name = "as-user", Command = "serverless-trainer", Timeout = TimeSpan.FromHours(1) });
+
+        var put = Assert.Single(server.Requests, r => r.Method == "PUT");
+        Assert.Equal("""{"identityType":"UserIdentity"}""", put.Json!["properties"]!["identity"]!.ToJsonString());
+    }
 }
