@@ -18,47 +18,45 @@ public static class TrainerJobSpecs
         string displayName, IReadOnlyDictionary<string, string>? tags = null)
     {
         ArgumentNullException.ThrowIfNull(defaults);
-        return WithTrainer(defaults, new TrainingJobSpec
-        {
-            Name = NameFromInstance,
-            Command = defaults.Command,
-            Arguments =
+        return Spec(defaults,
             [
                 "als", "--interactions", "${{inputs.interactions}}", "--config", "${{inputs.config}}",
                 "--output", "${{outputs.model}}", "--device", defaults.Device,
             ],
-            Inputs = new Dictionary<string, TrainingJobInput>(StringComparer.Ordinal)
+            new Dictionary<string, TrainingJobInput>(StringComparer.Ordinal)
             {
                 ["interactions"] = new(interactionsUri, TrainingDataKind.UriFile),
                 ["config"] = new(configUri, TrainingDataKind.UriFile),
             },
-            Outputs = new Dictionary<string, TrainingJobOutput>(StringComparer.Ordinal) { [ModelOutput] = new(outputUri) },
-            MetricsOutput = ModelOutput,
-            Resources = defaults.Resources,
-            Timeout = defaults.Timeout,
-            DisplayName = displayName,
-            Tags = tags ?? new Dictionary<string, string>(),
-        });
+            outputUri, displayName, tags);
     }
 
     public static TrainingJobSpec Forecast(TrainingJobDefaults defaults, string aggregatesUri, string configUri, string outputUri, string codeVersion,
         string displayName, IReadOnlyDictionary<string, string>? tags = null)
     {
         ArgumentNullException.ThrowIfNull(defaults);
-        return WithTrainer(defaults, new TrainingJobSpec
-        {
-            Name = NameFromInstance,
-            Command = defaults.Command,
-            Arguments =
+        return Spec(defaults,
             [
                 "forecast", "--aggregates", "${{inputs.aggregates}}", "--config", "${{inputs.config}}",
                 "--output", "${{outputs.model}}", "--code-version", codeVersion,
             ],
-            Inputs = new Dictionary<string, TrainingJobInput>(StringComparer.Ordinal)
+            new Dictionary<string, TrainingJobInput>(StringComparer.Ordinal)
             {
                 ["aggregates"] = new(aggregatesUri, TrainingDataKind.UriFolder),
                 ["config"] = new(configUri, TrainingDataKind.UriFile),
             },
+            outputUri, displayName, tags);
+    }
+
+    /// <summary>What every trainer job shares: the model folder as its output and metrics source, and the defaults' resources and timeout.</summary>
+    private static TrainingJobSpec Spec(TrainingJobDefaults defaults, IReadOnlyList<string> arguments,
+        Dictionary<string, TrainingJobInput> inputs, string outputUri, string displayName, IReadOnlyDictionary<string, string>? tags) =>
+        WithTrainer(defaults, new TrainingJobSpec
+        {
+            Name = NameFromInstance,
+            Command = defaults.Command,
+            Arguments = arguments,
+            Inputs = inputs,
             Outputs = new Dictionary<string, TrainingJobOutput>(StringComparer.Ordinal) { [ModelOutput] = new(outputUri) },
             MetricsOutput = ModelOutput,
             Resources = defaults.Resources,
@@ -66,7 +64,6 @@ public static class TrainerJobSpecs
             DisplayName = displayName,
             Tags = tags ?? new Dictionary<string, string>(),
         });
-    }
 
     /// <summary>
     /// With a published trainer folder configured, the job runs <c>dotnet ${{inputs.trainer}}/serverless-trainer.dll ...</c>
