@@ -46,7 +46,8 @@ internal static class WorkflowCommands
         command.SetAction(async (parse, cancellationToken) =>
         {
             var payload = ParseJson(parse.GetValue(input), "--input");
-            await using var engine = CreateEngine(parse);
+            await using var runtime = CreateRuntime(parse);
+            var engine = runtime.Engine;
             var instanceId = await engine.Client.ScheduleNewOrchestrationInstanceAsync(parse.GetValue(name)!, payload,
                 new StartOrchestrationOptions(parse.GetValue(id)), cancellationToken);
             Console.WriteLine($"started {instanceId}");
@@ -62,7 +63,8 @@ internal static class WorkflowCommands
         var command = new Command("status", "Show an instance's status, custom status, output and failure.") { id };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            await using var engine = CreateEngine(parse);
+            await using var runtime = CreateRuntime(parse);
+            var engine = runtime.Engine;
             var metadata = await engine.Client.GetInstanceAsync(parse.GetValue(id)!, true, cancellationToken)
                 ?? throw new InstanceNotFoundException(parse.GetValue(id)!);
             InstanceRenderer.WriteStatus(metadata);
@@ -79,7 +81,8 @@ internal static class WorkflowCommands
         var command = new Command("list", "List instances, newest first.") { status, name, top };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            await using var engine = CreateEngine(parse);
+            await using var runtime = CreateRuntime(parse);
+            var engine = runtime.Engine;
             var statuses = parse.GetValue(status);
             var result = await engine.Client.QueryInstancesAsync(new OrchestrationQuery(
                 Statuses: statuses is { Length: > 0 } ? statuses : null,
@@ -97,7 +100,8 @@ internal static class WorkflowCommands
         var command = new Command("history", "Show an instance's history: time, event, name and duration of each step.") { id };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            await using var engine = CreateEngine(parse);
+            await using var runtime = CreateRuntime(parse);
+            var engine = runtime.Engine;
             var history = await engine.Client.GetHistoryAsync(parse.GetValue(id)!, cancellationToken);
             InstanceRenderer.WriteHistory(history);
             return 0;
@@ -115,7 +119,8 @@ internal static class WorkflowCommands
         command.SetAction(async (parse, cancellationToken) =>
         {
             var payload = ParseJson(parse.GetValue(data), "--data");
-            await using var engine = CreateEngine(parse);
+            await using var runtime = CreateRuntime(parse);
+            var engine = runtime.Engine;
             var instanceId = parse.GetValue(id)!;
             await engine.Client.RaiseEventAsync(instanceId, parse.GetValue(eventName)!, payload, cancellationToken);
             Console.WriteLine($"raised {parse.GetValue(eventName)} on {instanceId}");
@@ -131,7 +136,8 @@ internal static class WorkflowCommands
         var command = new Command("purge", "Delete a finished instance and its history.") { id };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            await using var engine = CreateEngine(parse);
+            await using var runtime = CreateRuntime(parse);
+            var engine = runtime.Engine;
             var result = await engine.Client.PurgeInstanceAsync(parse.GetValue(id)!, cancellationToken);
             if (result.PurgedInstanceCount == 0) throw new InstanceNotFoundException(parse.GetValue(id)!);
             Console.WriteLine($"purged {parse.GetValue(id)}");
@@ -147,7 +153,8 @@ internal static class WorkflowCommands
         var command = new Command(verb, description) { id };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            await using var engine = CreateEngine(parse);
+            await using var runtime = CreateRuntime(parse);
+            var engine = runtime.Engine;
             await act(engine.Client, parse.GetValue(id)!);
             Console.WriteLine($"{done} {parse.GetValue(id)}");
             if (follow) await FollowAsync(engine, parse.GetValue(id)!, cancellationToken);
@@ -156,7 +163,8 @@ internal static class WorkflowCommands
         return command;
     }
 
-    private static EmbeddedEngine CreateEngine(ParseResult parse) => CliRuntime.Create(parse.GetValue(Database)).Engine;
+    /// <summary>The CLI's services; disposing them stops and disposes the engine they created.</summary>
+    private static CliRuntime CreateRuntime(ParseResult parse) => CliRuntime.Create(parse.GetValue(Database));
 
     /// <summary>Runs the engine here until the instance finishes, or until it can only wait for an event or a distant timer.</summary>
     private static async Task FollowAsync(EmbeddedEngine engine, string instanceId, CancellationToken cancellationToken)
