@@ -4,25 +4,8 @@ using Microsoft.Playwright;
 namespace Serverless.Hosting.Tests;
 
 /// <summary>The runs list, sign-in and a run's timeline in headless Chromium.</summary>
-public sealed class PagesBrowserTests : IAsyncLifetime
+public sealed class PagesBrowserTests : BrowserTest
 {
-    private TestHost _host = null!;
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
-
-    public async Task InitializeAsync()
-    {
-        _host = await TestHost.StartAsync();
-        (_playwright, _browser) = await Browser.LaunchAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _browser.DisposeAsync();
-        _playwright.Dispose();
-        await _host.DisposeAsync();
-    }
-
     [Fact]
     public async Task Sign_in_refuses_a_wrong_key_then_lists_runs_and_shows_a_timeline()
     {

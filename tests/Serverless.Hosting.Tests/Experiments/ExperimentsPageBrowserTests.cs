@@ -7,25 +7,8 @@ using Microsoft.Playwright;
 namespace Serverless.Hosting.Tests.Experiments;
 
 /// <summary>The experiments dashboard in headless Chromium, after a batch went through ExperimentAggregation.</summary>
-public sealed class ExperimentsPageBrowserTests : IAsyncLifetime
+public sealed class ExperimentsPageBrowserTests : BrowserTest
 {
-    private TestHost _host = null!;
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
-
-    public async Task InitializeAsync()
-    {
-        _host = await TestHost.StartAsync();
-        (_playwright, _browser) = await Browser.LaunchAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _browser.DisposeAsync();
-        _playwright.Dispose();
-        await _host.DisposeAsync();
-    }
-
     private static string Lines(string experiment, string[] variants, double[] rates, int users, int seed, bool withValue)
     {
         var random = new Random(seed);
