@@ -80,29 +80,10 @@ public sealed class ForecastJobEndToEndTests
 
         public static async Task<WeeklyRun> RunAsync(bool job)
         {
-            var root = Path.Combine(Path.GetTempPath(), "forecast-job-e2e-" + Guid.NewGuid().ToString("N"));
-            Directory.CreateDirectory(root);
-            var settings = new Dictionary<string, string?>
-            {
-                ["Serverless:Storage:Blobs"] = "file:" + Path.Combine(root, "blobs"),
-                ["Serverless:Storage:Documents"] = "sqlite:" + Path.Combine(root, "documents.db"),
-                ["Serverless:Storage:Notifications"] = "file:" + Path.Combine(root, "notifications.jsonl"),
-            };
-            if (job)
-            {
-                settings[ForecastWorkflowSettings.Section + ":Training"] = ForecastTrainingMode.Job;
-                settings["Serverless:Training:Mode"] = "Local";
-                settings["Serverless:Training:Local:RootDirectory"] = Path.Combine(root, "training");
-                settings["Serverless:Training:Local:TrainerExecutable"] = TrainerLocator.Executable;
-                settings["Serverless:Training:Monitor:FirstPollInterval"] = "00:00:00.05";
-                settings["Serverless:Training:Monitor:MaxPollInterval"] = "00:00:00.2";
-            }
-            var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-            var services = new ServiceCollection().AddServerlessWorkflows(configuration, root).BuildServiceProvider();
+            var root = LocalJobRun.NewFolder("forecast-job-e2e-");
+            var services = LocalJobRun.Services(root, LocalJobRun.Settings(root, job, ForecastWorkflowSettings.Section + ":Training"));
             await ForecastDatasets.GenerateAsync(services.GetRequiredService<IBlobStore>(), ForecastArtifacts.DefaultDataset, ForecastTestEnvironment.Chain);
-            var engine = new EmbeddedEngine(WorkflowCatalog.Create(),
-                new EmbeddedEngineOptions { InMemory = true, PollInterval = TimeSpan.FromMilliseconds(20) }, services);
-            await engine.StartAsync();
+            var engine = await LocalJobRun.StartEngineAsync(services);
 
             var id = await engine.Client.ScheduleNewOrchestrationInstanceAsync(WeeklyForecastOrchestrator.Name, ForecastTestEnvironment.Input() with { Seed = 5 });
             await engine.Client.RaiseEventAsync(id, WeeklyForecastOrchestrator.ReviewEvent, new ForecastReviewDecision("approve", "Tanaka"));

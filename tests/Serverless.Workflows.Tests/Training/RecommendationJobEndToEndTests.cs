@@ -71,30 +71,12 @@ public sealed class RecommendationJobEndToEndTests
 
         public static async Task<Refresh> RunAsync(bool job)
         {
-            var root = Path.Combine(Path.GetTempPath(), "recs-job-e2e-" + Guid.NewGuid().ToString("N"));
-            Directory.CreateDirectory(root);
+            var root = LocalJobRun.NewFolder("recs-job-e2e-");
             await File.WriteAllTextAsync(Path.Combine(root, "recommendations.json"), RecommendationTestEnvironment.SmallSettings);
-            var settings = new Dictionary<string, string?>
-            {
-                ["Serverless:Storage:Blobs"] = "file:" + Path.Combine(root, "blobs"),
-                ["Serverless:Storage:Documents"] = "sqlite:" + Path.Combine(root, "documents.db"),
-                ["Serverless:Storage:Notifications"] = "file:" + Path.Combine(root, "notifications.jsonl"),
-                [RecommendationSettings.ConfigPathKey] = "recommendations.json",
-            };
-            if (job)
-            {
-                settings[RecommendationSettings.TrainingKey] = "Job";
-                settings["Serverless:Training:Mode"] = "Local";
-                settings["Serverless:Training:Local:RootDirectory"] = Path.Combine(root, "training");
-                settings["Serverless:Training:Local:TrainerExecutable"] = TrainerLocator.Executable;
-                settings["Serverless:Training:Monitor:FirstPollInterval"] = "00:00:00.05";
-                settings["Serverless:Training:Monitor:MaxPollInterval"] = "00:00:00.2";
-            }
-            var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-            var services = new ServiceCollection().AddServerlessWorkflows(configuration, root).BuildServiceProvider();
-            var engine = new EmbeddedEngine(WorkflowCatalog.Create(),
-                new EmbeddedEngineOptions { InMemory = true, PollInterval = TimeSpan.FromMilliseconds(20) }, services);
-            await engine.StartAsync();
+            var settings = LocalJobRun.Settings(root, job, RecommendationSettings.TrainingKey);
+            settings[RecommendationSettings.ConfigPathKey] = "recommendations.json";
+            var services = LocalJobRun.Services(root, settings);
+            var engine = await LocalJobRun.StartEngineAsync(services);
 
             var id = await engine.Client.ScheduleNewOrchestrationInstanceAsync(RecommendationRefreshOrchestrator.Name, new RecommendationRefreshInput(Seed: 5));
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
