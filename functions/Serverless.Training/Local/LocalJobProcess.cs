@@ -48,6 +48,7 @@ internal sealed class LocalJobProcess : IDisposable
         process.Exited += (_, _) => job._exited.TrySetResult();
         process.OutputDataReceived += (_, e) => job.Append(e.Data);
         process.ErrorDataReceived += (_, e) => job.Append(e.Data);
+        var startingAt = DateTimeOffset.UtcNow;
         try
         {
             process.Start();
@@ -57,7 +58,7 @@ internal sealed class LocalJobProcess : IDisposable
             job.Dispose();
             throw;
         }
-        job.StartTimeUtc = ProcessProbe.StartTimeOf(process);
+        job.StartTimeUtc = ProcessProbe.StartTimeOf(process, fallback: startingAt);
         // The trainer reads nothing from stdin; closing it keeps a stray read from hanging.
         process.StandardInput.Close();
         process.BeginOutputReadLine();

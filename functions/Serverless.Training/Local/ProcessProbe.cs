@@ -12,6 +12,23 @@ internal static class ProcessProbe
 
     public static DateTimeOffset StartTimeOf(Process process) => new(process.StartTime.ToUniversalTime(), TimeSpan.Zero);
 
+    /// <summary>
+    /// The start time of a process just started, or <paramref name="fallback"/> when it has already ended
+    /// and been reaped (a trainer that fails at once): its start time then only ever identifies a process
+    /// that is no longer running, which nothing will kill.
+    /// </summary>
+    public static DateTimeOffset StartTimeOf(Process process, DateTimeOffset fallback)
+    {
+        try
+        {
+            return StartTimeOf(process);
+        }
+        catch (InvalidOperationException)
+        {
+            return fallback;
+        }
+    }
+
     public static bool IsRunning(int processId, DateTimeOffset startedAtUtc)
     {
         try
