@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Serverless.Durable;
 
 namespace Serverless.Hosting.Tests;
@@ -123,7 +125,7 @@ public sealed class HttpApiTests : IAsyncLifetime
 
         using var terminated = await _host.Http.PostAsync("api/workflows/order-42/terminate?reason=test", null);
         Assert.Equal(HttpStatusCode.Accepted, terminated.StatusCode);
-        var final = await _host.Client.WaitForInstanceCompletionAsync("order-42").WaitAsync(TimeSpan.FromSeconds(60));
+        var final = await _host.Client.WaitForInstanceCompletionAsync("order-42", true).WaitAsync(TimeSpan.FromSeconds(60));
         Assert.Equal(OrchestrationRuntimeStatus.Terminated, final.RuntimeStatus);
 
         // A finished instance takes no more events.

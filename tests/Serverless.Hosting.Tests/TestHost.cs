@@ -3,6 +3,8 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Serverless.Durable;
 using Serverless.Hosting.LocalHost;
 
@@ -38,7 +40,7 @@ internal sealed class TestHost : IAsyncDisposable
     /// <summary>Sends no key.</summary>
     public HttpClient Anonymous { get; }
 
-    public IOrchestrationClient Client => Host.Services.GetRequiredService<IOrchestrationClient>();
+    public DurableTaskClient Client => Host.Services.GetRequiredService<DurableTaskClient>();
 
     public static string CreateFolder()
     {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Microsoft.DurableTask;
 using Serverless.Durable;
 using Serverless.Durable.Embedded.Persistence;
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Microsoft.DurableTask;
 using Serverless.Durable;
 
 namespace Serverless.Hosting.Api;
@@ -11,7 +12,7 @@ namespace Serverless.Hosting.Api;
 public static class ApiResults
 {
     /// <summary>The JSON settings of every response (the same as the engine's payloads).</summary>
-    public static JsonSerializerOptions JsonOptions { get; } = JsonDataConverter.CreateDefaultOptions();
+    public static JsonSerializerOptions JsonOptions { get; } = DurableJson.CreateOptions();
 
     public static IResult Json(object? value, int statusCode = StatusCodes.Status200OK) =>
         Results.Json(value, JsonOptions, statusCode: statusCode);

@@ -11,8 +11,8 @@ public static class RuntimeServiceCollectionExtensions
     /// <summary>
     /// Everything a process on one machine needs to run the workflows: the storage ports chosen by
     /// configuration (local files and SQLite by default, Azure adapters when configured), the workflows'
-    /// services, and the embedded engine with every orchestrator and activity of <see cref="WorkflowCatalog"/>.
-    /// The CLI and the local host both compose themselves with this.
+    /// services, and a Durable Task worker and client with every orchestrator and activity of
+    /// <see cref="WorkflowCatalog"/> on the embedded engine. The CLI and the local host both compose themselves with this.
     /// </summary>
     public static IServiceCollection AddServerlessRuntime(this IServiceCollection services, IConfiguration configuration,
         string baseDirectory, Action<EmbeddedEngineOptions>? configureEngine = null)
@@ -20,12 +20,13 @@ public static class RuntimeServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddServerlessAzureStorage(configuration, baseDirectory);
         services.AddServerlessWorkflows(configuration, baseDirectory);
-        services.AddEmbeddedDurableEngine(registry => WorkflowCatalog.Register(registry), options =>
+        void ConfigureEngine(EmbeddedEngineOptions options)
         {
             configuration.GetSection("Serverless:Engine").Bind(options);
             options.DatabasePath = Path.GetFullPath(Path.Combine(baseDirectory, options.DatabasePath));
             configureEngine?.Invoke(options);
-        });
+        }
+        services.AddEmbeddedDurableEngine(registry => WorkflowCatalog.Register(registry), ConfigureEngine);
         return services;
     }
 }

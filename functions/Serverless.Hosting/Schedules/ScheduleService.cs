@@ -1,7 +1,10 @@
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Serverless.Durable;
 
 namespace Serverless.Hosting.Schedules;
@@ -78,20 +81,21 @@ public static class ScheduleServiceCollectionExtensions
         var schedules = ScheduleConfiguration.Read(configuration);
         services.AddSingleton(provider =>
         {
-            var registry = provider.GetRequiredService<DurableTaskRegistry>();
+            var known = provider.GetRequiredService<IOptionsMonitor<DurableTaskRegistry>>().Get(Options.DefaultName)
+                .GetOrchestrators().Select(o => o.Key.Name).ToList();
             var logger = provider.GetRequiredService<ILogger<ScheduleRunner>>();
             var checkedSchedules = schedules.Select(s =>
             {
-                if (!s.Enabled || registry.TryGetOrchestrator(s.Workflow, out _)) return s;
+                if (!s.Enabled || known.Contains(s.Workflow, StringComparer.OrdinalIgnoreCase)) return s;
                 if (s.IsDefault)
                 {
                     logger.LogWarning("Schedule {Schedule}: no workflow named {Workflow} is registered; the schedule is off", s.Name, s.Workflow);
                     return s with { Enabled = false };
                 }
                 throw new ScheduleConfigurationException($"{ScheduleConfiguration.Section}:{s.Name}:workflow",
-                    $"no workflow named '{s.Workflow}' is registered. Known workflows: {string.Join(", ", registry.OrchestratorNames.Order(StringComparer.OrdinalIgnoreCase))}.");
+                    $"no workflow named '{s.Workflow}' is registered. Known workflows: {string.Join(", ", known.Order(StringComparer.OrdinalIgnoreCase))}.");
             }).ToList();
-            return new ScheduleRunner(checkedSchedules, provider.GetRequiredService<IOrchestrationClient>(), stateStore(provider),
+            return new ScheduleRunner(checkedSchedules, provider.GetRequiredService<DurableTaskClient>(), stateStore(provider),
                 provider.GetRequiredService<TimeProvider>(), logger);
         });
         services.AddSingleton<ScheduleService>();

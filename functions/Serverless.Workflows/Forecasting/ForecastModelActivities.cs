@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.DurableTask;
 using Serverless.Durable;
 using Serverless.Forecasting.Aggregation;
 using Serverless.Forecasting.Configuration;

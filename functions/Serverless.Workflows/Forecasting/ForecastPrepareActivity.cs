@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
+using Microsoft.DurableTask;
 using Serverless.Durable;
 using Serverless.Forecasting.Configuration;
 using Serverless.Forecasting.Import;

@@ -35,7 +35,7 @@ public sealed record ForecastAdjustment(string Store, string Item, int WeekUnits
 
 /// <summary>Output of <c>WeeklyForecast</c>.</summary>
 /// <param name="WeekEnd">The last day of the target week (inclusive).</param>
-/// <param name="Decision">approved | adjusted | rejected | approved-at-deadline | held-at-deadline.</param>
+/// <param name="Decision">approved | adjusted | rejected | approved-at-deadline | held-at-deadline | held-after-refused-decisions.</param>
 /// <param name="Published">One entry per store file written (or found already written); empty unless approved.</param>
 /// <param name="Artifacts">The blob folder with every artifact of the run.</param>
 public sealed record WeeklyForecastOutput(

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.DurableTask;
 using Serverless.Durable;
 using Serverless.Training.Contract;
 using Serverless.Workflows.Common;
@@ -23,7 +24,7 @@ public sealed class TrainingJobOrchestrator : TaskOrchestrator<TrainingJobReques
 {
     public const string Name = "TrainingJob";
 
-    public override async Task<TrainingJobResult> RunAsync(IOrchestrationContext context, TrainingJobRequest input)
+    public override async Task<TrainingJobResult> RunAsync(TaskOrchestrationContext context, TrainingJobRequest input)
     {
         ArgumentNullException.ThrowIfNull(input?.Spec, nameof(input));
         var settings = input.Monitor ?? TrainingJobMonitorSettings.Default;
@@ -46,7 +47,7 @@ public sealed class TrainingJobOrchestrator : TaskOrchestrator<TrainingJobReques
         }
         catch (TaskFailedException ex)
         {
-            throw new TrainingJobFailedException(name, null, $"Training job '{name}' was not submitted: {ex.FailureDetails.RootMessage}", null, ex);
+            throw new TrainingJobFailedException(name, null, $"Training job '{name}' was not submitted: {ex.FailureDetails.RootMessage()}", null, ex);
         }
 
         var polls = 0;
@@ -84,7 +85,7 @@ public sealed class TrainingJobOrchestrator : TaskOrchestrator<TrainingJobReques
     }
 
     /// <summary>Cancels the job and polls until it is terminal or the grace period is over; returns the last state.</summary>
-    private static async Task<TrainingJobState> CancelOnTimeoutAsync(IOrchestrationContext context, TrainingJobMonitorSettings settings,
+    private static async Task<TrainingJobState> CancelOnTimeoutAsync(TaskOrchestrationContext context, TrainingJobMonitorSettings settings,
         TaskOptions calls, TrainingJobState state, TimeSpan timeout)
     {
         var name = state.Name;

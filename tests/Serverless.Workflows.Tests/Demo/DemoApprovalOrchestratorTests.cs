@@ -1,4 +1,5 @@
 using Moq;
+using Microsoft.DurableTask;
 using Serverless.Durable;
 using Serverless.Workflows.Common;
 using Serverless.Workflows.Demo;
@@ -11,7 +12,7 @@ namespace Serverless.Workflows.Tests.Demo;
 /// </summary>
 public sealed class DemoApprovalOrchestratorTests
 {
-    private readonly Mock<IOrchestrationContext> _context = new(MockBehavior.Strict);
+    private readonly Mock<TaskOrchestrationContext> _context = new(MockBehavior.Strict);
     private readonly List<WorkflowStatus> _statuses = [];
 
     public DemoApprovalOrchestratorTests()

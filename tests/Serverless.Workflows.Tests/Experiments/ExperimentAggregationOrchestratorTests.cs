@@ -1,4 +1,5 @@
 using Moq;
+using Microsoft.DurableTask;
 using Serverless.Durable;
 using Serverless.Experiments.Aggregation;
 using Serverless.Workflows.Common;
@@ -14,7 +15,7 @@ public sealed class ExperimentAggregationOrchestratorTests
     [Fact]
     public async Task Applies_then_asks_each_experiment_of_the_batch_for_a_recomputation()
     {
-        var context = new Mock<IOrchestrationContext>(MockBehavior.Strict);
+        var context = new Mock<TaskOrchestrationContext>(MockBehavior.Strict);
         var statuses = new List<WorkflowStatus>();
         context.Setup(c => c.CurrentUtcDateTime).Returns(Now);
         context.Setup(c => c.SetCustomStatus(It.IsAny<object?>())).Callback<object?>(s => statuses.Add((WorkflowStatus)s!));
@@ -38,13 +39,13 @@ public sealed class ExperimentAggregationOrchestratorTests
         Assert.Equal(2, result.QuarantinedByReason["UnknownVariant"]);
         Assert.Equal(2, result.Recomputations.Count);
         Assert.Equal(["apply", "recompute", "done"], statuses.Select(s => s.Step));
-        Assert.True(ExperimentAggregationOrchestrator.ApplyOptions.Retry!.MaxNumberOfAttempts > 1);
+        Assert.True(ExperimentAggregationOrchestrator.ApplyOptions.Retry!.Policy!.MaxNumberOfAttempts > 1);
     }
 
     [Fact]
     public async Task An_unknown_format_fails_before_any_activity()
     {
-        var context = new Mock<IOrchestrationContext>(MockBehavior.Strict);
+        var context = new Mock<TaskOrchestrationContext>(MockBehavior.Strict);
         await Assert.ThrowsAsync<ArgumentException>(() => new ExperimentAggregationOrchestrator().RunAsync(context.Object,
             new ExperimentBatchInput("p", "sha256:x", "csv", "events.csv")));
     }

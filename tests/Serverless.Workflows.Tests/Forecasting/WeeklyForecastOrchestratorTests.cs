@@ -1,4 +1,5 @@
 using Moq;
+using Microsoft.DurableTask;
 using Serverless.Durable;
 using Serverless.Forecasting.Backtesting;
 using Serverless.Workflows.Common;
@@ -14,7 +15,7 @@ public sealed class WeeklyForecastOrchestratorTests
 {
     private static readonly string[] StoreIds = ["S01", "S02"];
 
-    private readonly Mock<IOrchestrationContext> _context = new(MockBehavior.Strict);
+    private readonly Mock<TaskOrchestrationContext> _context = new(MockBehavior.Strict);
     private readonly List<WorkflowStatus> _statuses = [];
     private readonly List<PublishStoreInput> _published = [];
     private readonly List<ForecastNotification> _notifications = [];
@@ -225,7 +226,7 @@ public sealed class WeeklyForecastOrchestratorTests
     public async Task A_failed_step_fails_the_run_before_anything_is_published()
     {
         _context.Setup(c => c.CallActivityAsync<ForecastModelSummary>(ForecastActivityNames.Train, It.IsAny<object?>(), null))
-            .ThrowsAsync(new TaskFailedException(ForecastActivityNames.Train, 3, new TaskFailureDetails("InvalidOperationException", "no rows", null)));
+            .ThrowsAsync(new TaskFailedException(ForecastActivityNames.Train, 3, new TaskFailureDetails("InvalidOperationException", "no rows", null, null, null)));
 
         await Assert.ThrowsAsync<TaskFailedException>(() => RunAsync());
 

@@ -1,4 +1,5 @@
 using Moq;
+using Microsoft.DurableTask;
 using Serverless.Durable;
 using Serverless.Recommendations.Publishing;
 using Serverless.Workflows.Common;
@@ -10,7 +11,7 @@ namespace Serverless.Workflows.Tests.Recommendations;
 public sealed class RecommendationRefreshOrchestratorTests
 {
     private static readonly DateTime Now = new(2026, 3, 2, 18, 0, 0, DateTimeKind.Utc);
-    private readonly Mock<IOrchestrationContext> _context = new(MockBehavior.Strict);
+    private readonly Mock<TaskOrchestrationContext> _context = new(MockBehavior.Strict);
     private readonly List<WorkflowStatus> _statuses = [];
     private readonly List<ShardRequest> _shards = [];
     private readonly List<PublishShardRequest> _published = [];
@@ -111,7 +112,7 @@ public sealed class RecommendationRefreshOrchestratorTests
         _context.Setup(c => c.CallActivityAsync<ImportedData>(RecommendationActivityNames.Import,
                 It.Is<object?>(o => ((ServiceStep)o!).Service == "careers"), It.IsAny<TaskOptions?>()))
             .ThrowsAsync(new TaskFailedException(RecommendationActivityNames.Import, 3,
-                new TaskFailureDetails("System.IO.InvalidDataException", "interactions.csv:2: weight: 'abc' is not a number")));
+                new TaskFailureDetails("System.IO.InvalidDataException", "interactions.csv:2: weight: 'abc' is not a number", null, null, null)));
         ReportRequest? report = null;
         _context.Setup(c => c.CallActivityAsync<string>(RecommendationActivityNames.Report, It.IsAny<object?>(), It.IsAny<TaskOptions?>()))
             .Callback<string, object?, TaskOptions?>((_, input, _) => report = (ReportRequest)input!)
@@ -152,7 +153,7 @@ public sealed class RecommendationRefreshOrchestratorTests
         await new RecommendationRefreshOrchestrator().RunAsync(_context.Object, null);
 
         _context.Verify(c => c.CallActivityAsync<ShardLists>(RecommendationActivityNames.ScoreShard, It.IsAny<object?>(),
-            It.Is<TaskOptions?>(o => o != null && o.Retry != null && o.Retry.MaxNumberOfAttempts == 3)), Times.Exactly(12));
+            It.Is<TaskOptions?>(o => o != null && o.Retry != null && o.Retry.Policy!.MaxNumberOfAttempts == 3)), Times.Exactly(12));
         _context.Verify(c => c.CallActivityAsync<int>(RecommendationActivityNames.PublishShard, It.IsAny<object?>(),
             It.Is<TaskOptions?>(o => o != null && o.Retry != null)), Times.Exactly(12));
         _context.Verify(c => c.CallActivityAsync<RefreshPlan>(RecommendationActivityNames.Plan, It.IsAny<object?>(), null), Times.Once);

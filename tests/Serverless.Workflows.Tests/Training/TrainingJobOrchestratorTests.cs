@@ -1,4 +1,6 @@
+using Serverless.Workflows.Tests.TestSupport;
 using Moq;
+using Microsoft.DurableTask;
 using Serverless.Durable;
 using Serverless.Training;
 using Serverless.Training.Configuration;
@@ -18,7 +20,7 @@ public sealed class TrainingJobOrchestratorTests
     private const string InstanceId = "refresh-2026-11-23-train-als";
     private static readonly DateTime Start = new(2026, 11, 23, 1, 0, 0, DateTimeKind.Utc);
 
-    private readonly Mock<IOrchestrationContext> _context = new(MockBehavior.Strict);
+    private readonly Mock<TaskOrchestrationContext> _context = new(MockBehavior.Strict);
     private readonly Mock<ITrainingJobService> _service = new(MockBehavior.Strict);
     private readonly List<DateTime> _timers = [];
     private readonly List<WorkflowStatus> _statuses = [];
@@ -67,7 +69,7 @@ public sealed class TrainingJobOrchestratorTests
                 _calls.Add(name);
                 try
                 {
-                    return await activity.RunAsync(new TaskActivityContext(name, InstanceId, _calls.Count), (TIn)input!);
+                    return await activity.RunAsync(new TestActivityContext(name, InstanceId), (TIn)input!);
                 }
                 catch (Exception ex)
                 {
@@ -248,7 +250,7 @@ public sealed class TrainingJobOrchestratorTests
         var activity = new SubmitTrainingJobActivity(new TrainingBackend(TrainingMode.InProcess, null));
 
         var ex = await Assert.ThrowsAsync<InvalidOperationException>(() =>
-            activity.RunAsync(new TaskActivityContext(SubmitTrainingJobActivity.Name, InstanceId, 1), Spec()));
+            activity.RunAsync(new TestActivityContext(SubmitTrainingJobActivity.Name, InstanceId), Spec()));
 
         Assert.Contains("Serverless:Training:Mode is InProcess", ex.Message);
     }
@@ -258,10 +260,10 @@ public sealed class TrainingJobOrchestratorTests
     {
         var policy = TrainingJobOrchestrator.CallOptions(TrainingJobMonitorSettings.Default).Retry!;
 
-        Assert.Equal(3, policy.MaxNumberOfAttempts);
-        Assert.True(policy.HandleFailure!.Invoke(TaskFailureDetails.FromException(new TrainingServiceException(JobName, "Read status", 503, null, "busy"))));
-        Assert.False(policy.HandleFailure!.Invoke(TaskFailureDetails.FromException(new TrainingJobRejectedException(JobName, 400, null, "bad"))));
-        Assert.False(policy.HandleFailure!.Invoke(TaskFailureDetails.FromException(new TrainingJobNotFoundException(JobName, "ws"))));
+        Assert.Equal(3, policy.Policy!.MaxNumberOfAttempts);
+        Assert.True(policy.Policy!.Handles(TaskFailureDetails.FromException(new TrainingServiceException(JobName, "Read status", 503, null, "busy"))));
+        Assert.False(policy.Policy!.Handles(TaskFailureDetails.FromException(new TrainingJobRejectedException(JobName, 400, null, "bad"))));
+        Assert.False(policy.Policy!.Handles(TaskFailureDetails.FromException(new TrainingJobNotFoundException(JobName, "ws"))));
     }
 
     [Fact]

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Text.Json;
 using Serverless.Cli.Rendering;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Serverless.Durable;
 using Serverless.Durable.Embedded;
 using Serverless.Workflows;
@@ -86,9 +88,11 @@ internal static class WorkflowCommands
             var statuses = parse.GetValue(status);
             var result = await engine.Client.QueryInstancesAsync(new OrchestrationQuery(
                 Statuses: statuses is { Length: > 0 } ? statuses : null,
-                Name: parse.GetValue(name),
                 PageSize: parse.GetValue(top)), cancellationToken);
-            InstanceRenderer.WriteList(result.Instances);
+            var workflow = parse.GetValue(name);
+            InstanceRenderer.WriteList(workflow is null
+                ? result.Instances
+                : result.Instances.Where(m => string.Equals(m.Name, workflow, StringComparison.OrdinalIgnoreCase)).ToList());
             return 0;
         });
         return command;
@@ -147,7 +151,7 @@ internal static class WorkflowCommands
     }
 
     /// <param name="follow">Run the engine here afterwards, so the change takes effect without a host (terminate, resume).</param>
-    private static Command Simple(string verb, string description, Func<IOrchestrationClient, string, Task> act, string done, bool follow = false)
+    private static Command Simple(string verb, string description, Func<DurableTaskClient, string, Task> act, string done, bool follow = false)
     {
         var id = new Argument<string>("id") { Description = "The instance id." };
         var command = new Command(verb, description) { id };

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Serverless.Durable;
 using Serverless.Storage.Blobs;
 using Serverless.Workflows.Common;
@@ -57,7 +59,7 @@ public sealed class ForecastsHandlers
         var blobs = request.HttpContext.RequestServices.GetRequiredService<IBlobStore>();
         var problems = await ForecastDecisions.ValidateAsync(blobs, pointer!.Stores, decision, cancellationToken).ConfigureAwait(false);
         if (problems.Count > 0) return ApiResults.BadRequest(string.Join("; ", problems));
-        var client = request.HttpContext.RequestServices.GetRequiredService<IOrchestrationClient>();
+        var client = request.HttpContext.RequestServices.GetRequiredService<DurableTaskClient>();
         await client.RaiseEventAsync(instanceId, WeeklyForecastOrchestrator.ReviewEvent, decision, cancellationToken).ConfigureAwait(false);
         return ApiResults.Json(new { instanceId, eventName = WeeklyForecastOrchestrator.ReviewEvent, decision = decision.Decision }, StatusCodes.Status202Accepted);
     }
@@ -65,7 +67,7 @@ public sealed class ForecastsHandlers
     private static async Task<(ForecastReviewPointer? Pointer, IResult? Problem)> FindWaitingReviewAsync(HttpRequest request, string instanceId, CancellationToken cancellationToken)
     {
         var services = request.HttpContext.RequestServices;
-        var client = services.GetRequiredService<IOrchestrationClient>();
+        var client = services.GetRequiredService<DurableTaskClient>();
         var metadata = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken).ConfigureAwait(false);
         if (metadata is null) return (null, ApiResults.NotFound($"No workflow instance '{instanceId}'."));
         if (!string.Equals(metadata.Name, WeeklyForecastOrchestrator.Name, StringComparison.OrdinalIgnoreCase))

@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Serverless.Durable;
 
 namespace Serverless.Hosting.Api.Workflows;
@@ -77,16 +79,19 @@ public sealed class WorkflowsHandlers
         var token = request.Query["continuationToken"].ToString();
         var query = new OrchestrationQuery(
             Statuses: statuses.Count > 0 ? statuses : null,
-            Name: string.IsNullOrWhiteSpace(name) ? null : name,
-            CreatedFrom: from,
-            CreatedTo: to,
+            CreatedFrom: from is { } f ? new DateTimeOffset(f, TimeSpan.Zero) : null,
+            CreatedTo: to is { } t ? new DateTimeOffset(t, TimeSpan.Zero) : null,
             PageSize: top,
             ContinuationToken: string.IsNullOrEmpty(token) ? null : token);
         return await GuardAsync(async () =>
         {
             var result = await Client(request).QueryInstancesAsync(query, request.HttpContext.RequestAborted).ConfigureAwait(false);
+            // Durable Task's query has no name filter: the page is filtered here.
+            var instances = string.IsNullOrWhiteSpace(name)
+                ? result.Instances
+                : result.Instances.Where(m => string.Equals(m.Name, name, StringComparison.OrdinalIgnoreCase)).ToList();
             return ApiResults.Json(new WorkflowListResponse(
-                result.Instances.Select(m => WorkflowStatusResponse.From(m, includePayloads: false)).ToList(),
+                instances.Select(m => WorkflowStatusResponse.From(m, includePayloads: false)).ToList(),
                 result.ContinuationToken));
         }).ConfigureAwait(false);
     }
@@ -160,7 +165,7 @@ public sealed class WorkflowsHandlers
     }
 
     private static async Task<IResult> ActAsync(HttpRequest request, string instanceId,
-        Func<IOrchestrationClient, string?, CancellationToken, Task> act, string done)
+        Func<DurableTaskClient, string?, CancellationToken, Task> act, string done)
     {
         ArgumentNullException.ThrowIfNull(request);
         var reason = request.Query["reason"].ToString();
@@ -171,8 +176,8 @@ public sealed class WorkflowsHandlers
         }).ConfigureAwait(false);
     }
 
-    private static IOrchestrationClient Client(HttpRequest request) =>
-        request.HttpContext.RequestServices.GetRequiredService<IOrchestrationClient>();
+    private static DurableTaskClient Client(HttpRequest request) =>
+        request.HttpContext.RequestServices.GetRequiredService<DurableTaskClient>();
 
     /// <summary>Turns the engine's expected failures into 400, 404 and 409 with the engine's own message.</summary>
     private static async Task<IResult> GuardAsync(Func<Task<IResult>> action)
@@ -260,24 +265,20 @@ public sealed record WorkflowStatusResponse(
     OrchestrationRuntimeStatus RuntimeStatus,
     DateTime CreatedTime,
     DateTime LastUpdatedTime,
-    DateTime? ScheduledStartTime,
     JsonElement? CustomStatus,
     JsonElement? Input,
     JsonElement? Output,
-    WorkflowFailure? FailureDetails,
-    string? ParentInstanceId)
+    WorkflowFailure? FailureDetails)
 {
     public static WorkflowStatusResponse From(OrchestrationMetadata metadata, bool includePayloads)
     {
         ArgumentNullException.ThrowIfNull(metadata);
         return new WorkflowStatusResponse(metadata.InstanceId, metadata.Name, metadata.RuntimeStatus,
-            DateTime.SpecifyKind(metadata.CreatedAt, DateTimeKind.Utc), DateTime.SpecifyKind(metadata.LastUpdatedAt, DateTimeKind.Utc),
-            metadata.ScheduledStartAt is { } s ? DateTime.SpecifyKind(s, DateTimeKind.Utc) : null,
+            metadata.CreatedAt.UtcDateTime, metadata.LastUpdatedAt.UtcDateTime,
             ApiResults.RawJson(metadata.SerializedCustomStatus),
             includePayloads ? ApiResults.RawJson(metadata.SerializedInput) : null,
             includePayloads ? ApiResults.RawJson(metadata.SerializedOutput) : null,
-            metadata.FailureDetails is { } f ? new WorkflowFailure(f.ErrorType, f.ErrorMessage, f.RootMessage) : null,
-            metadata.ParentInstanceId);
+            metadata.FailureDetails is { } f ? new WorkflowFailure(f.ErrorType, f.ErrorMessage, f.RootMessage()) : null);
     }
 }
 

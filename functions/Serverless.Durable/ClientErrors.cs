@@ -1,4 +1,9 @@
+using Microsoft.DurableTask.Client;
+
 namespace Serverless.Durable;
+
+// The errors this project's clients raise for a caller's mistake. Each derives from the exception type
+// Durable Task's own clients use for the same case, so code that catches those keeps working.
 
 /// <summary>No orchestrator or activity is registered under the requested name.</summary>
 public sealed class UnknownTaskException(string kind, string name, IEnumerable<string> known)
@@ -24,7 +29,7 @@ public sealed class InstanceAlreadyExistsException(string instanceId, Orchestrat
 
 /// <summary>No instance with the requested id exists.</summary>
 public sealed class InstanceNotFoundException(string instanceId)
-    : KeyNotFoundException($"No orchestration instance with id '{instanceId}' exists.")
+    : ArgumentException($"No orchestration instance with id '{instanceId}' exists.")
 {
     public string InstanceId { get; } = instanceId;
 }
@@ -41,8 +46,9 @@ public sealed class InstanceStateException(string instanceId, OrchestrationRunti
 /// <summary>An input or payload is not what the orchestrator or activity expects.</summary>
 public sealed class InvalidPayloadException(string message, Exception? inner = null) : ArgumentException(message, inner);
 
-/// <summary>
-/// Replay took a different path than the history: the orchestrator's code changed while an instance
-/// was in flight, or it is not deterministic. The message names the step.
-/// </summary>
-public sealed class NonDeterministicOrchestrationException(string message) : InvalidOperationException(message);
+public static class OrchestrationRuntimeStatusExtensions
+{
+    /// <summary>True when the instance will not run again (completed, failed or terminated).</summary>
+    public static bool IsTerminal(this OrchestrationRuntimeStatus status) =>
+        status is OrchestrationRuntimeStatus.Completed or OrchestrationRuntimeStatus.Failed or OrchestrationRuntimeStatus.Terminated;
+}
