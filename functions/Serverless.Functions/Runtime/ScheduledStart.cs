@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Serverless.Durable;
 using Serverless.Hosting.Schedules;
 
@@ -29,7 +31,7 @@ public static class ScheduledStart
     public static string InstanceId(string schedule, DateTime dueUtc) =>
         string.Create(CultureInfo.InvariantCulture, $"{schedule}-{dueUtc:yyyyMMdd-HHmm}");
 
-    public static async Task<ScheduledStartOutcome> RunAsync(string schedule, IOrchestrationClient client, IConfiguration configuration,
+    public static async Task<ScheduledStartOutcome> RunAsync(string schedule, DurableTaskClient client, IConfiguration configuration,
         DateTime nowUtc, ILogger logger, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(client);
@@ -70,10 +72,12 @@ public static class ScheduledStart
         }
         try
         {
-            await client.ScheduleNewOrchestrationInstanceAsync(definition.Workflow, input, new StartOrchestrationOptions(instanceId), cancellationToken);
+            await client.ScheduleNewOrchestrationInstanceAsync(definition.Workflow, input, new StartOrchestrationOptions(instanceId, null), cancellationToken);
         }
-        catch (InstanceAlreadyExistsException)
+        catch (InvalidOperationException) // InstanceAlreadyExistsException is one
         {
+            // Another tick (or another instance of the app) may have started it between the check and the start.
+            if (await client.GetInstanceAsync(instanceId, false, cancellationToken) is null) throw;
             return ScheduledStartOutcome.AlreadyStarted;
         }
         logger.LogInformation("Schedule {Schedule}: started {Workflow} as {InstanceId}", schedule, definition.Workflow, instanceId);

@@ -1,5 +1,8 @@
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Serverless.Hosting.Api;
 using Serverless.Durable.Embedded;
 using Serverless.Storage.Azure;
 using Serverless.Workflows;
@@ -24,9 +27,12 @@ public static class RuntimeServiceCollectionExtensions
         {
             configuration.GetSection("Serverless:Engine").Bind(options);
             options.DatabasePath = Path.GetFullPath(Path.Combine(baseDirectory, options.DatabasePath));
+            // New instances start at the app's orchestration version, as host.json's defaultVersion does on Azure.
+            if (string.IsNullOrWhiteSpace(options.DefaultVersion)) options.DefaultVersion = Serverless.Workflows.Common.WorkflowVersions.Current;
             configureEngine?.Invoke(options);
         }
         services.AddEmbeddedDurableEngine(registry => WorkflowCatalog.Register(registry), ConfigureEngine);
+        services.TryAddSingleton<IDurableClientAccessor>(provider => new FixedDurableClientAccessor(provider.GetRequiredService<DurableTaskClient>()));
         return services;
     }
 }

@@ -59,7 +59,7 @@ public sealed class ForecastsHandlers
         var blobs = request.HttpContext.RequestServices.GetRequiredService<IBlobStore>();
         var problems = await ForecastDecisions.ValidateAsync(blobs, pointer!.Stores, decision, cancellationToken).ConfigureAwait(false);
         if (problems.Count > 0) return ApiResults.BadRequest(string.Join("; ", problems));
-        var client = request.HttpContext.RequestServices.GetRequiredService<DurableTaskClient>();
+        var client = request.DurableClient();
         await client.RaiseEventAsync(instanceId, WeeklyForecastOrchestrator.ReviewEvent, decision, cancellationToken).ConfigureAwait(false);
         return ApiResults.Json(new { instanceId, eventName = WeeklyForecastOrchestrator.ReviewEvent, decision = decision.Decision }, StatusCodes.Status202Accepted);
     }
@@ -67,7 +67,7 @@ public sealed class ForecastsHandlers
     private static async Task<(ForecastReviewPointer? Pointer, IResult? Problem)> FindWaitingReviewAsync(HttpRequest request, string instanceId, CancellationToken cancellationToken)
     {
         var services = request.HttpContext.RequestServices;
-        var client = services.GetRequiredService<DurableTaskClient>();
+        var client = request.DurableClient();
         var metadata = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken).ConfigureAwait(false);
         if (metadata is null) return (null, ApiResults.NotFound($"No workflow instance '{instanceId}'."));
         if (!string.Equals(metadata.Name, WeeklyForecastOrchestrator.Name, StringComparison.OrdinalIgnoreCase))

@@ -176,8 +176,7 @@ public sealed class WorkflowsHandlers
         }).ConfigureAwait(false);
     }
 
-    private static DurableTaskClient Client(HttpRequest request) =>
-        request.HttpContext.RequestServices.GetRequiredService<DurableTaskClient>();
+    private static DurableTaskClient Client(HttpRequest request) => request.DurableClient();
 
     /// <summary>Turns the engine's expected failures into 400, 404 and 409 with the engine's own message.</summary>
     private static async Task<IResult> GuardAsync(Func<Task<IResult>> action)

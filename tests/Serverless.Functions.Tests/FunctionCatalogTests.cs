@@ -1,39 +1,50 @@
 using System.Text.RegularExpressions;
 using Microsoft.Azure.Functions.Worker;
-using Serverless.Workflows;
+using Microsoft.DurableTask;
+using Microsoft.Extensions.DependencyInjection;
+using Serverless.Functions.Runtime;
 
-namespace Serverless.Functions.CompileCheck;
+namespace Serverless.Functions.Tests;
 
 /// <summary>
 /// The shell exposes every orchestrator and activity of WorkflowCatalog as a Durable function under the name
 /// the workflows call, with the same input and output types, and nothing else. A workflow step added to the
 /// catalog without its function in the shell fails here, by name.
 /// </summary>
-public sealed partial class FunctionCatalogTests
+public sealed partial class FunctionCatalogTests : IClassFixture<ShellServices>
 {
-    private static readonly Serverless.Durable.DurableTaskRegistry Registry = WorkflowCatalog.Create();
+    private readonly WorkflowRunner _runner;
+    private readonly IServiceProvider _services;
+
+    public FunctionCatalogTests(ShellServices shell)
+    {
+        _services = shell.Provider;
+        _runner = shell.Provider.GetRequiredService<WorkflowRunner>();
+    }
 
     [Fact]
     public void Every_registered_orchestrator_is_an_orchestrator_function_of_the_same_name()
     {
         var exposed = ShellCatalog.WithTrigger<OrchestrationTriggerAttribute>().Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
-        var missing = Registry.OrchestratorNames.Where(n => !exposed.Contains(n)).Order().ToList();
-        Assert.True(missing.Count == 0, $"Orchestrators registered in WorkflowCatalog without an [OrchestrationTrigger] function in functions/Serverless.Functions: {string.Join(", ", missing)}");
+        var missing = _runner.OrchestratorNames.Where(n => !exposed.Contains(n)).Order().ToList();
+        Assert.True(missing.Count == 0, $"Orchestrators registered in WorkflowCatalog without an [OrchestrationTrigger] function: {string.Join(", ", missing)}");
     }
 
     [Fact]
     public void Every_registered_activity_is_an_activity_function_of_the_same_name()
     {
         var exposed = ShellCatalog.WithTrigger<ActivityTriggerAttribute>().Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
-        var missing = Registry.ActivityNames.Where(n => !exposed.Contains(n)).Order().ToList();
-        Assert.True(missing.Count == 0, $"Activities registered in WorkflowCatalog without an [ActivityTrigger] function in functions/Serverless.Functions: {string.Join(", ", missing)}");
+        var missing = _runner.ActivityNames.Where(n => !exposed.Contains(n)).Order().ToList();
+        Assert.True(missing.Count == 0, $"Activities registered in WorkflowCatalog without an [ActivityTrigger] function: {string.Join(", ", missing)}");
     }
 
     [Fact]
     public void Every_durable_function_of_the_shell_is_a_registered_workflow_step()
     {
-        var stale = ShellCatalog.WithTrigger<OrchestrationTriggerAttribute>().Where(f => !Registry.TryGetOrchestrator(f.Name, out _))
-            .Concat(ShellCatalog.WithTrigger<ActivityTriggerAttribute>().Where(f => !Registry.TryGetActivity(f.Name, out _)))
+        var orchestrators = _runner.OrchestratorNames.ToHashSet(StringComparer.Ordinal);
+        var activities = _runner.ActivityNames.ToHashSet(StringComparer.Ordinal);
+        var stale = ShellCatalog.WithTrigger<OrchestrationTriggerAttribute>().Where(f => !orchestrators.Contains(f.Name))
+            .Concat(ShellCatalog.WithTrigger<ActivityTriggerAttribute>().Where(f => !activities.Contains(f.Name)))
             .Select(f => f.ToString())
             .ToList();
         Assert.True(stale.Count == 0, $"Durable functions whose name WorkflowCatalog does not register: {string.Join(", ", stale)}");
@@ -44,10 +55,9 @@ public sealed partial class FunctionCatalogTests
     {
         foreach (var function in ShellCatalog.WithTrigger<OrchestrationTriggerAttribute>())
         {
-            if (!Registry.TryGetOrchestrator(function.Name, out var registration)) continue;
-            var (_, output) = ShellCatalog.TypeArguments(registration);
-            Assert.Equal(typeof(Microsoft.DurableTask.TaskOrchestrationContext), function.TriggerParameter<OrchestrationTriggerAttribute>()!.ParameterType);
-            Assert.True(function.ResultType == output, $"{function} returns {function.Method.ReturnType}, the orchestrator's output is {output}.");
+            var orchestrator = _runner.CreateOrchestrator(function.Name, _services);
+            Assert.Equal(typeof(TaskOrchestrationContext), function.TriggerParameter<OrchestrationTriggerAttribute>()!.ParameterType);
+            Assert.True(function.ResultType == orchestrator.OutputType, $"{function} returns {function.Method.ReturnType}, the orchestrator's output is {orchestrator.OutputType}.");
         }
     }
 
@@ -56,11 +66,10 @@ public sealed partial class FunctionCatalogTests
     {
         foreach (var function in ShellCatalog.WithTrigger<ActivityTriggerAttribute>())
         {
-            if (!Registry.TryGetActivity(function.Name, out var registration)) continue;
-            var (input, output) = ShellCatalog.TypeArguments(registration);
+            var activity = _runner.CreateActivity(function.Name, _services);
             var parameter = function.TriggerParameter<ActivityTriggerAttribute>()!;
-            Assert.True(parameter.ParameterType == input, $"{function} takes {parameter.ParameterType}, the activity's input is {input}.");
-            Assert.True(function.ResultType == output, $"{function} returns {function.Method.ReturnType}, the activity's output is {output}.");
+            Assert.True(parameter.ParameterType == activity.InputType, $"{function} takes {parameter.ParameterType}, the activity's input is {activity.InputType}.");
+            Assert.True(function.ResultType == activity.OutputType, $"{function} returns {function.Method.ReturnType}, the activity's output is {activity.OutputType}.");
         }
     }
 
@@ -70,7 +79,7 @@ public sealed partial class FunctionCatalogTests
         var duplicates = ShellCatalog.Functions.GroupBy(f => f.Name, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
         Assert.True(duplicates.Count == 0, $"Function names used twice: {string.Join(", ", duplicates)}");
         var invalid = ShellCatalog.Functions.Select(f => f.Name)
-            .Concat(Registry.OrchestratorNames).Concat(Registry.ActivityNames)
+            .Concat(_runner.OrchestratorNames).Concat(_runner.ActivityNames)
             .Where(n => !ValidFunctionName().IsMatch(n)).Distinct().ToList();
         Assert.True(invalid.Count == 0,
             $"Names the Functions host refuses (a letter, then up to 127 letters, digits, '_' or '-'): {string.Join(", ", invalid)}");
@@ -87,7 +96,6 @@ public sealed partial class FunctionCatalogTests
                 function.Trigger<ActivityTriggerAttribute>() is not null,
                 function.Trigger<HttpTriggerAttribute>() is not null,
                 function.Trigger<TimerTriggerAttribute>() is not null,
-                function.Trigger<EventHubTriggerAttribute>() is not null,
             }.Count(t => t);
             Assert.True(triggers == 1, $"{function} has {triggers} triggers.");
         }
@@ -96,7 +104,7 @@ public sealed partial class FunctionCatalogTests
     [Fact]
     public void The_catalog_is_not_empty_so_the_checks_above_check_something()
     {
-        Assert.Contains(Serverless.Workflows.Demo.DemoApprovalOrchestrator.Name, Registry.OrchestratorNames);
+        Assert.Contains(Serverless.Workflows.Demo.DemoApprovalOrchestrator.Name, _runner.OrchestratorNames);
         Assert.NotEmpty(ShellCatalog.WithTrigger<ActivityTriggerAttribute>());
     }
 

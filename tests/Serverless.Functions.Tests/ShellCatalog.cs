@@ -1,8 +1,7 @@
 using System.Reflection;
 using Microsoft.Azure.Functions.Worker;
-using Serverless.Durable;
 
-namespace Serverless.Functions.CompileCheck;
+namespace Serverless.Functions.Tests;
 
 /// <summary>The shell's functions as the Functions host indexes them: by their [Function] attribute and trigger.</summary>
 internal static class ShellCatalog
@@ -18,26 +17,6 @@ internal static class ShellCatalog
 
     public static IEnumerable<ShellFunction> WithTrigger<TTrigger>() where TTrigger : Attribute =>
         Functions.Where(f => f.Trigger<TTrigger>() is not null);
-
-    /// <summary>TInput and TOutput of a TaskOrchestrator&lt;,&gt; or TaskActivity&lt;,&gt; implementation.</summary>
-    public static (Type Input, Type Output) TypeArguments(Type implementation, Type openBase)
-    {
-        for (var current = implementation; current is not null; current = current.BaseType)
-        {
-            if (current.IsGenericType && current.GetGenericTypeDefinition() == openBase)
-            {
-                var arguments = current.GetGenericArguments();
-                return (arguments[0], arguments[1]);
-            }
-        }
-        throw new InvalidOperationException($"{implementation} does not derive from {openBase.Name}.");
-    }
-
-    public static (Type Input, Type Output) TypeArguments(Registration<ITaskOrchestrator> registration) =>
-        TypeArguments(registration.ImplementationType, typeof(TaskOrchestrator<,>));
-
-    public static (Type Input, Type Output) TypeArguments(Registration<ITaskActivity> registration) =>
-        TypeArguments(registration.ImplementationType, typeof(TaskActivity<,>));
 }
 
 internal sealed record ShellFunction(string Name, MethodInfo Method)

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Azure.Functions.Worker;
 using Serverless.Hosting.Api;
 
-namespace Serverless.Functions.CompileCheck;
+namespace Serverless.Functions.Tests;
 
 /// <summary>
 /// The shell serves the same HTTP API as the local host: every route the host maps under <c>/api</c> is an HTTP
