@@ -125,6 +125,7 @@ public sealed record ForecastConfig
         Check(Review.MinWeeklyUnits >= 0, "review.minWeeklyUnits", $"must be zero or more, found {Review.MinWeeklyUnits}");
         Check(Review.StaleHistoryDays >= 1, "review.staleHistoryDays", $"must be at least 1, found {Review.StaleHistoryDays}");
         Check(Review.DeadlineHours > 0, "review.deadlineHours", $"must be positive, found {Review.DeadlineHours}");
+        Check(Review.ReminderHours >= 0, "review.reminderHours", $"must not be negative, found {Review.ReminderHours}");
         Check(Enum.IsDefined(Review.DeadlinePolicy), "review.deadlinePolicy", $"unknown policy {Review.DeadlinePolicy}");
         Check(Enum.IsDefined(Model.Trainer), "model.trainer", $"unknown trainer {Model.Trainer}");
         return errors;
@@ -196,6 +197,9 @@ public sealed record ReviewSettings
     public int StaleHistoryDays { get; set; } = 28;
 
     public double DeadlineHours { get; set; } = 24;
+
+    /// <summary>A reminder goes out this many hours before the deadline while nobody has decided; 0 sends none.</summary>
+    public double ReminderHours { get; set; } = 4;
 
     public DeadlinePolicy DeadlinePolicy { get; set; } = DeadlinePolicy.AutoApproveWhenClean;
 }

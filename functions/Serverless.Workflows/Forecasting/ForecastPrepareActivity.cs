@@ -78,7 +78,7 @@ public sealed class ForecastPrepareActivity(IBlobStore blobs, IConfiguration con
         var run = new PreparedForecastRun(
             ForecastArtifacts.Date(runDate), ForecastArtifacts.Date(weekStart), ForecastArtifacts.Date(weekStart.AddDays(config.HorizonDays - 1)),
             root, runKey, configJson, stores, dataset, dataHash, manifest.FirstDate, manifest.LastDate, rows, quarantine.Count,
-            settings.Training, config.Review.DeadlineHours, config.Review.DeadlinePolicy.ToString(), config.ServiceLevel);
+            settings.Training, config.Review.DeadlineHours, config.Review.DeadlinePolicy.ToString(), config.ServiceLevel, config.Review.ReminderHours);
         await blobs.WriteAsync($"{root}/run.json", ForecastArtifacts.ToJsonBytes(run with { }), BlobWriteCondition.Overwrite, cancellationToken);
         return run;
     }

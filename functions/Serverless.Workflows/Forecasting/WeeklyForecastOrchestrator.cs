@@ -27,6 +27,8 @@ public sealed class WeeklyForecastOrchestrator : TaskOrchestrator<WeeklyForecast
 
     public override async Task<WeeklyForecastOutput> RunAsync(TaskOrchestrationContext context, WeeklyForecastInput? input)
     {
+        // Read first: an instance of a version this code has no path for fails before any step.
+        var version = WorkflowVersions.Of(context, Name);
         input ??= new WeeklyForecastInput();
         var runDate = input.RunDate ?? DefaultRunDate(context.CurrentUtcDateTime);
 
@@ -57,7 +59,9 @@ public sealed class WeeklyForecastOrchestrator : TaskOrchestrator<WeeklyForecast
             review.IsClean ? "Info" : "Warning",
             [$"/review.html?instance={context.InstanceId}", $"/api/forecasts/{context.InstanceId}/review"]));
 
-        var (decision, verdict) = await WaitForDecisionAsync(context, run, review, artifacts, deadline);
+        // Version 2 reminds the reviewers before the deadline; an instance started before it keeps waiting without one.
+        var remindAt = version >= WorkflowVersions.ReviewReminder && run.ReminderHours > 0 ? deadline.AddHours(-run.ReminderHours) : (DateTime?)null;
+        var (decision, verdict) = await WaitForDecisionAsync(context, run, review, artifacts, deadline, remindAt);
 
         var published = new List<PublishedStoreFile>();
         if (verdict is "approved" or "adjusted" or "approved-at-deadline")
@@ -103,14 +107,15 @@ public sealed class WeeklyForecastOrchestrator : TaskOrchestrator<WeeklyForecast
     /// Waits for a valid decision until the deadline. A decision that is malformed or names unknown
     /// stores or items is refused (the status says why) and the wait goes on for the time left.
     /// </summary>
-    private static async Task<(ForecastReviewDecision? Decision, string Verdict)> WaitForDecisionAsync(
-        TaskOrchestrationContext context, PreparedForecastRun run, ForecastReviewSummary review, IReadOnlyList<StoreArtifacts> artifacts, DateTime deadline)
+    private static async Task<(ForecastReviewDecision? Decision, string Verdict)> WaitForDecisionAsync(TaskOrchestrationContext context,
+        PreparedForecastRun run, ForecastReviewSummary review, IReadOnlyList<StoreArtifacts> artifacts, DateTime deadline, DateTime? remindAt)
     {
         var detail = $"{review.Summary}; decide by {deadline:u}";
-        for (var refused = 0; refused < MaxRefusedDecisions; refused++)
+        for (var refused = 0; refused < MaxRefusedDecisions;)
         {
             context.SetCustomStatus(WorkflowStatus.Waiting("review", ReviewEvent, detail));
-            var left = deadline - context.CurrentUtcDateTime;
+            var reminding = remindAt is { } r && r > context.CurrentUtcDateTime;
+            var left = (reminding ? remindAt!.Value : deadline) - context.CurrentUtcDateTime;
             ForecastReviewDecision? received = null;
             if (left > TimeSpan.Zero)
             {
@@ -122,6 +127,16 @@ public sealed class WeeklyForecastOrchestrator : TaskOrchestrator<WeeklyForecast
                 {
                     received = null;
                 }
+            }
+            if (received is null && reminding)
+            {
+                remindAt = null;
+                await context.CallActivityAsync<bool>(ForecastActivityNames.Notify, new ForecastNotification(
+                    $"Reminder: weekly forecast {run.WeekStart} awaits review",
+                    $"Nobody has decided yet. The deadline is {deadline:u}; then the policy {run.DeadlinePolicy} applies.",
+                    "Warning",
+                    [$"/review.html?instance={context.InstanceId}", $"/api/forecasts/{context.InstanceId}/review"]));
+                continue;
             }
             if (received is null)
             {
@@ -136,6 +151,7 @@ public sealed class WeeklyForecastOrchestrator : TaskOrchestrator<WeeklyForecast
                     new ValidateDecisionInput(artifacts, normalized));
             }
             if (problems.Count == 0) return (normalized, verdict);
+            refused++;
             detail = $"refused a decision from {received.Reviewer ?? "someone"}: {string.Join("; ", problems)}. Still waiting; decide by {deadline:u}";
         }
         return (null, "held-after-refused-decisions");
