@@ -29,8 +29,8 @@ public sealed class ExperimentAggregationOrchestratorTests
             .ReturnsAsync(applied);
         var requests = new List<RecomputeRequest>();
         context.Setup(c => c.CallActivityAsync<RecomputeResult>(RecomputeExperimentActivity.Name, It.IsAny<object?>(), ExperimentAggregationOrchestrator.RecomputeOptions))
-            .Callback<string, object?, TaskOptions?>((_, request, _) => requests.Add((RecomputeRequest)request!))
-            .Returns<string, object?, TaskOptions?>((_, request, _) => Task.FromResult(new RecomputeResult(((RecomputeRequest)request!).ExperimentId, true, "first analysis")));
+            .Callback<TaskName, object?, TaskOptions?>((_, request, _) => requests.Add((RecomputeRequest)request!))
+            .Returns<TaskName, object?, TaskOptions?>((_, request, _) => Task.FromResult(new RecomputeResult(((RecomputeRequest)request!).ExperimentId, true, "first analysis")));
 
         var result = await new ExperimentAggregationOrchestrator().RunAsync(context.Object, input);
 

@@ -24,22 +24,22 @@ public sealed class RecommendationRefreshOrchestratorTests
         _context.Setup(c => c.SetCustomStatus(It.IsAny<object?>())).Callback<object?>(s => _statuses.Add((WorkflowStatus)s!));
         Plan("jobs", "careers");
         _context.Setup(c => c.CallActivityAsync<ImportedData>(RecommendationActivityNames.Import, It.IsAny<object?>(), It.IsAny<TaskOptions?>()))
-            .Returns<string, object?, TaskOptions?>((_, input, _) => Task.FromResult(Data(((ServiceStep)input!).Service)));
+            .Returns<TaskName, object?, TaskOptions?>((_, input, _) => Task.FromResult(Data(((ServiceStep)input!).Service)));
         _context.Setup(c => c.CallActivityAsync<TrainedModel>(RecommendationActivityNames.Train, It.IsAny<object?>(), It.IsAny<TaskOptions?>()))
-            .Returns<string, object?, TaskOptions?>((_, input, _) => Task.FromResult(Model(((TrainRequest)input!).Service)));
+            .Returns<TaskName, object?, TaskOptions?>((_, input, _) => Task.FromResult(Model(((TrainRequest)input!).Service)));
         Gate("jobs", publish: true);
         Gate("careers", publish: true);
         _context.Setup(c => c.CallActivityAsync<ShardLists>(RecommendationActivityNames.ScoreShard, It.IsAny<object?>(), It.IsAny<TaskOptions?>()))
-            .Returns<string, object?, TaskOptions?>((_, input, _) =>
+            .Returns<TaskName, object?, TaskOptions?>((_, input, _) =>
             {
                 var request = (ShardRequest)input!;
                 _shards.Add(request);
                 return Task.FromResult(new ShardLists(request.Kind, request.Shard.Index, $"{request.Service}/{request.Kind}-{request.Shard.Index}", request.Shard.Count));
             });
         _context.Setup(c => c.CallActivityAsync<int>(RecommendationActivityNames.PublishShard, It.IsAny<object?>(), It.IsAny<TaskOptions?>()))
-            .Returns<string, object?, TaskOptions?>((_, input, _) => { _published.Add((PublishShardRequest)input!); return Task.FromResult(1); });
+            .Returns<TaskName, object?, TaskOptions?>((_, input, _) => { _published.Add((PublishShardRequest)input!); return Task.FromResult(1); });
         _context.Setup(c => c.CallActivityAsync<PublicationSummary>(RecommendationActivityNames.Activate, It.IsAny<object?>(), It.IsAny<TaskOptions?>()))
-            .Returns<string, object?, TaskOptions?>((_, input, _) =>
+            .Returns<TaskName, object?, TaskOptions?>((_, input, _) =>
             {
                 var request = (ActivateRequest)input!;
                 _activated.Add(request);
@@ -115,7 +115,7 @@ public sealed class RecommendationRefreshOrchestratorTests
                 new TaskFailureDetails("System.IO.InvalidDataException", "interactions.csv:2: weight: 'abc' is not a number", null, null, null)));
         ReportRequest? report = null;
         _context.Setup(c => c.CallActivityAsync<string>(RecommendationActivityNames.Report, It.IsAny<object?>(), It.IsAny<TaskOptions?>()))
-            .Callback<string, object?, TaskOptions?>((_, input, _) => report = (ReportRequest)input!)
+            .Callback<TaskName, object?, TaskOptions?>((_, input, _) => report = (ReportRequest)input!)
             .ReturnsAsync("report.json");
 
         var result = await new RecommendationRefreshOrchestrator().RunAsync(_context.Object, new RecommendationRefreshInput(["careers", "jobs"]));
@@ -136,7 +136,7 @@ public sealed class RecommendationRefreshOrchestratorTests
     {
         PlanRequest? plan = null;
         _context.Setup(c => c.CallActivityAsync<RefreshPlan>(RecommendationActivityNames.Plan, It.IsAny<object?>(), It.IsAny<TaskOptions?>()))
-            .Callback<string, object?, TaskOptions?>((_, input, _) => plan = (PlanRequest)input!)
+            .Callback<TaskName, object?, TaskOptions?>((_, input, _) => plan = (PlanRequest)input!)
             .ReturnsAsync(new RefreshPlan("run_1", "s.json", "test", RecommendationTrainingMode.InProcess, ["jobs"], 100, 50));
 
         var result = await new RecommendationRefreshOrchestrator().RunAsync(_context.Object, new RecommendationRefreshInput(["jobs"], Seed: 9));

@@ -64,7 +64,7 @@ public sealed class TrainingJobOrchestratorTests
     private void Route<TIn, TOut>(string name, TaskActivity<TIn, TOut> activity)
     {
         _context.Setup(c => c.CallActivityAsync<TOut>(name, It.IsAny<object?>(), It.IsAny<TaskOptions?>()))
-            .Returns<string, object?, TaskOptions?>(async (_, input, _) =>
+            .Returns<TaskName, object?, TaskOptions?>(async (_, input, _) =>
             {
                 _calls.Add(name);
                 try
