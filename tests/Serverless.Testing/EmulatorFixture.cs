@@ -1,8 +1,9 @@
+using Xunit;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Serverless.Storage.Tests.Emulators;
+namespace Serverless.Testing;
 
 /// <summary>
 /// Azurite and cosmosdb-server for the Azure adapters' contract tests. Uses emulators that are
@@ -146,10 +147,4 @@ public sealed class EmulatorFixture : IAsyncLifetime
             listeners.ForEach(listener => listener.Stop());
         }
     }
-}
-
-[CollectionDefinition(Name)]
-public sealed class EmulatorCollection : ICollectionFixture<EmulatorFixture>
-{
-    public const string Name = "Emulators";
 }
