@@ -40,7 +40,7 @@ await using var engine = new EmbeddedEngine(registry, new EmbeddedEngineOptions
 await engine.StartAsync();
 
 const string InstanceId = "crash-fan-out";
-if (await engine.Client.GetInstanceAsync(InstanceId) is null)
+if (await engine.Client.GetInstanceAsync(InstanceId, true) is null)
 {
     await engine.Client.ScheduleNewOrchestrationInstanceAsync("FanOut", count, new StartOrchestrationOptions(InstanceId));
 }

@@ -63,7 +63,7 @@ public sealed class ClientTests
         await test.Client.RaiseEventAsync(running, "Go", "ok");
         await test.WaitAsync(running);
         Assert.Equal(1, (await test.Client.PurgeInstanceAsync(running)).PurgedInstanceCount);
-        Assert.Null(await test.Client.GetInstanceAsync(running));
+        Assert.Null(await test.Client.GetInstanceAsync(running, true));
         Assert.Equal(0, (await test.Client.PurgeInstanceAsync(running)).PurgedInstanceCount);
         await Assert.ThrowsAsync<InstanceNotFoundException>(() => test.Client.GetHistoryAsync(running));
     }

@@ -116,7 +116,7 @@ public sealed class GuaranteeTests
 
         // Stop the engine while the timer is pending; nothing runs while it is down.
         await test.Engine.StopAsync();
-        Assert.Equal(OrchestrationRuntimeStatus.Running, (await test.Client.GetInstanceAsync(id))!.RuntimeStatus);
+        Assert.Equal(OrchestrationRuntimeStatus.Running, (await test.Client.GetInstanceAsync(id, true))!.RuntimeStatus);
         await test.RestartAsync();
 
         var result = await test.WaitAsync(id);
@@ -145,7 +145,7 @@ public sealed class GuaranteeTests
             new StartOrchestrationOptions(StartAt: DateTimeOffset.UtcNow.AddMilliseconds(500)));
         await test.Client.RaiseEventAsync(id, "Decision", "approve");
         await test.Client.RaiseEventAsync(id, "decision", "publish");
-        Assert.Equal(OrchestrationRuntimeStatus.Pending, (await test.Client.GetInstanceAsync(id))!.RuntimeStatus);
+        Assert.Equal(OrchestrationRuntimeStatus.Pending, (await test.Client.GetInstanceAsync(id, true))!.RuntimeStatus);
 
         var result = await test.WaitAsync(id);
         Assert.Equal(OrchestrationRuntimeStatus.Completed, result.RuntimeStatus);
@@ -198,7 +198,7 @@ public sealed class GuaranteeTests
         Assert.Equal(OrchestrationRuntimeStatus.Failed, result.RuntimeStatus);
         Assert.Contains("Child", result.FailureDetails!.ErrorMessage);
         var childId = $"{result.InstanceId}:0";
-        var child = await test.Client.GetInstanceAsync(childId);
+        var child = await test.Client.GetInstanceAsync(childId, true);
         Assert.Equal(OrchestrationRuntimeStatus.Failed, child!.RuntimeStatus);
         var started = (await test.Client.GetOrchestrationHistoryAsync(childId)).OfType<global::DurableTask.Core.History.ExecutionStartedEvent>().Single();
         Assert.Equal("Child", started.Name);
@@ -221,7 +221,7 @@ public sealed class GuaranteeTests
         var result = await test.RunAsync("Parent", 20);
         Assert.Equal(OrchestrationRuntimeStatus.Completed, result.RuntimeStatus);
         Assert.Equal(Enumerable.Range(1, 20).Sum(), result.ReadOutputAs<int>());
-        Assert.Equal(OrchestrationRuntimeStatus.Completed, (await test.Client.GetInstanceAsync("child-7"))!.RuntimeStatus);
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, (await test.Client.GetInstanceAsync("child-7", true))!.RuntimeStatus);
     }
 
     [Fact]
@@ -243,7 +243,7 @@ public sealed class GuaranteeTests
         // Sample the stored history while the loop runs.
         while (true)
         {
-            var metadata = await test.Client.GetInstanceAsync(id);
+            var metadata = await test.Client.GetInstanceAsync(id, true);
             historySizes.Add((await test.Client.GetHistoryAsync(id)).Count);
             if (metadata!.IsCompleted) break;
             await Task.Delay(25);

@@ -65,7 +65,7 @@ public sealed class ForecastReviewTests
             await Assertions.Expect(page.Locator("#published tbody tr")).ToHaveCountAsync(3);
             await page.ScreenshotAsync(new PageScreenshotOptions { Path = Browser.ScreenshotPath("review-done.png"), FullPage = true });
 
-            var final = await host.Client.GetInstanceAsync(id);
+            var final = await host.Client.GetInstanceAsync(id, true);
             Assert.Equal(OrchestrationRuntimeStatus.Completed, final!.RuntimeStatus);
             var output = final.ReadOutputAs<WeeklyForecastOutput>()!;
             Assert.Equal(("adjusted", "Sato", "festival on Saturday"), (output.Decision, output.Reviewer, output.Comment));

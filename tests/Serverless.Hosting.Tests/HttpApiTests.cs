@@ -32,7 +32,7 @@ public sealed class HttpApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Contains(key is null ? "required" : "not valid", body.GetProperty("error").GetString());
-        Assert.Null(await _host.Client.GetInstanceAsync("refused"));
+        Assert.Null(await _host.Client.GetInstanceAsync("refused", true));
         var all = await _host.Client.QueryInstancesAsync(new OrchestrationQuery());
         Assert.Empty(all.Instances);
     }

@@ -72,7 +72,7 @@ public sealed class ScheduleTests : IAsyncLifetime
         clock.Advance(TimeSpan.FromDays(1));
         Assert.Empty(await runner.TickAsync());
 
-        var instance = await NewClient("reader").GetInstanceAsync(started.InstanceId);
+        var instance = await NewClient("reader").GetInstanceAsync(started.InstanceId, true);
         Assert.NotNull(instance);
         Assert.Equal("DemoApproval", instance.Name);
         Assert.Equal(1, instance.ReadInputAs<DemoInputProbe>()!.Items);
@@ -205,7 +205,7 @@ public sealed class ScheduleTests : IAsyncLifetime
         var result = await started.Task.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal("demo-weekly-20250407-0100", result.InstanceId);
 
-        var run = await host.Client.GetInstanceAsync(result.InstanceId);
+        var run = await host.Client.GetInstanceAsync(result.InstanceId, true);
         Assert.Equal(2, run!.ReadInputAs<DemoInputProbe>()!.Items);
         var waiting = await host.WaitForStatusAsync(result.InstanceId, s => TestHost.IsWaitingFor(s, "Approval"));
         Assert.Equal("Running", TestHost.RuntimeStatus(waiting));

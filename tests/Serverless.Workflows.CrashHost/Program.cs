@@ -67,7 +67,7 @@ foreach (var file in Directory.GetFiles(Path.Combine(folder, "batches"), "*.json
     var state = "new";
     if (submission.Duplicate)
     {
-        var existing = await engine.Client.GetInstanceAsync(submission.InstanceId);
+        var existing = await engine.Client.GetInstanceAsync(submission.InstanceId, true);
         state = existing is not null && existing.RuntimeStatus.IsTerminal() ? "finished-before" : "resumed";
     }
     submissions.Add((Path.GetFileName(file), submission, state));
