@@ -46,7 +46,7 @@ internal static class WorkflowCommands
         command.SetAction(async (parse, cancellationToken) =>
         {
             // The same door as POST /api/workflows/{name}: public workflows only, each with the input it declares.
-            var entry = WorkflowEntryPoints.Require(parse.GetValue(name));
+            var entry = WorkflowEntryPoints.Require(parse.GetValue(name), WorkflowCatalog.Create());
             var chosenId = parse.GetValue(id);
             if (chosenId is not null) ValidateId(chosenId, "--id", forNewInstance: true);
             var workflowInput = entry.ReadInput(ParseJson(parse.GetValue(input), "--input"));
