@@ -8,8 +8,8 @@ namespace Serverless.Functions.Tests;
 
 /// <summary>
 /// The shell serves the same HTTP API as the local host: every route the host maps under <c>/api</c> is an HTTP
-/// function with the same method and path (the Functions host prefixes routes with <c>api/</c>), each needing a
-/// function key. An area that adds a route to the host without its function in the shell fails here.
+/// function with the same method and path (the Functions host prefixes routes with <c>api/</c>), each needing the
+/// key its route needs on the host: a function key, or the admin (master) key. An area that adds a route to the host without its function in the shell fails here.
 /// </summary>
 public sealed partial class HttpRouteTests
 {
@@ -28,15 +28,22 @@ public sealed partial class HttpRouteTests
     }
 
     [Fact]
-    public void Every_http_function_needs_a_function_key()
+    public void Every_http_function_needs_the_key_its_route_needs_on_the_local_host()
     {
+        // The local host's routes declare which need the admin key (RequireAdminKey); the shell's functions say the same.
+        var admin = HostRoutes(adminOnly: true);
+        Assert.Contains("POST api/workflows/{}/terminate", admin);
         foreach (var function in ShellCatalog.WithTrigger<HttpTriggerAttribute>())
         {
-            Assert.True(function.Trigger<HttpTriggerAttribute>()!.AuthLevel == AuthorizationLevel.Function, $"{function} must use AuthorizationLevel.Function.");
+            var trigger = function.Trigger<HttpTriggerAttribute>()!;
+            var path = Normalize("api/" + (trigger.Route ?? function.Name));
+            var needsAdmin = (trigger.Methods ?? ["ANY"]).Any(m => admin.Contains($"{m.ToUpperInvariant()} {path}"));
+            var expected = needsAdmin ? AuthorizationLevel.Admin : AuthorizationLevel.Function;
+            Assert.True(trigger.AuthLevel == expected, $"{function} must use AuthorizationLevel.{expected}.");
         }
     }
 
-    private static HashSet<string> HostRoutes()
+    private static HashSet<string> HostRoutes(bool adminOnly = false)
     {
         var builder = WebApplication.CreateSlimBuilder();
         using var app = builder.Build();
@@ -44,6 +51,7 @@ public sealed partial class HttpRouteTests
         var routes = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var endpoint in ((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>())
         {
+            if (adminOnly && endpoint.Metadata.GetMetadata<Serverless.Hosting.Security.AdminKeyRequired>() is null) continue;
             var methods = endpoint.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["ANY"];
             var path = Normalize(endpoint.RoutePattern.RawText ?? "");
             foreach (var method in methods) routes.Add($"{method.ToUpperInvariant()} {path}");

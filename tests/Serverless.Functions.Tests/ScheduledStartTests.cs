@@ -46,7 +46,8 @@ public sealed class ScheduledStartTests
             Configuration(("Serverless:Schedules:WeeklyForecast:input:seed", "7")), Tick, NullLogger.Instance);
 
         Assert.Equal(ScheduledStartOutcome.Started, outcome);
-        Assert.Equal(7, Assert.IsType<JsonElement>(input).GetProperty("seed").GetInt32());
+        // The input is read as the workflow's declared input type (WorkflowEntryPoints), as HTTP reads it.
+        Assert.Equal(7, Assert.IsType<Serverless.Workflows.Forecasting.WeeklyForecastInput>(input).Seed);
     }
 
     [Fact]

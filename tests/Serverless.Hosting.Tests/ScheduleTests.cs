@@ -289,6 +289,32 @@ public sealed class ScheduleTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData("TrainingJob", null, "workflow", "only as a step")]
+    [InlineData("DemoApproval", "spec", "input", "spec")]
+    public async Task A_schedule_may_start_only_a_public_workflow_with_the_input_it_takes(string workflow, string? extraField, string setting, string message)
+    {
+        var folder = TestHost.CreateFolder();
+        try
+        {
+            var options = new LocalHostOptions { Port = 0, BaseDirectory = folder, KeyOutput = TextWriter.Null };
+            options.Settings["Serverless:Host:Keys"] = TestHost.Key;
+            options.Settings["Serverless:Schedules:nightly:workflow"] = workflow;
+            options.Settings["Serverless:Schedules:nightly:cron"] = "0 * * * *";
+            if (extraField is not null) options.Settings[$"Serverless:Schedules:nightly:input:{extraField}"] = "sh -c id";
+            await using var host = ServerlessLocalHost.Create(options);
+
+            var error = Assert.Throws<ScheduleConfigurationException>(() => host.Services.GetRequiredService<ScheduleRunner>());
+
+            Assert.Equal($"Serverless:Schedules:nightly:{setting}", error.Setting);
+            Assert.Contains(message, error.Message);
+        }
+        finally
+        {
+            TestHost.TryDelete(folder);
+        }
+    }
+
+    [Theory]
     [InlineData("demo", "demo-20250407-0100", true)]
     [InlineData("demo", "demo-weekly-20250407-0100", false)]
     [InlineData("demo", "demo-2025040-0100", false)]

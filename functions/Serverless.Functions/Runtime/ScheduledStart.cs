@@ -64,12 +64,8 @@ public static class ScheduledStart
             return ScheduledStartOutcome.SkippedOverlap;
         }
 
-        object? input = null;
-        if (definition.Input is { } json)
-        {
-            using var document = JsonDocument.Parse(json);
-            input = document.RootElement.Clone();
-        }
+        // Only a public workflow, with its input read as HTTP reads it (WorkflowEntryPoints).
+        var input = ScheduleInput.Read(definition.Workflow, definition.Input);
         try
         {
             await client.ScheduleNewOrchestrationInstanceAsync(definition.Workflow, input, new StartOrchestrationOptions(instanceId, null), cancellationToken);

@@ -120,12 +120,7 @@ public sealed class ScheduleRunner
                     $"{blocking.InstanceId} is still {blocking.RuntimeStatus}", cancellationToken).ConfigureAwait(false);
             }
 
-            object? input = null;
-            if (schedule.Input is not null)
-            {
-                using var document = JsonDocument.Parse(schedule.Input);
-                input = document.RootElement.Clone();
-            }
+            var input = ScheduleInput.Read(schedule.Workflow, schedule.Input);
             await _client.ScheduleNewOrchestrationInstanceAsync(schedule.Workflow, input, new StartOrchestrationOptions(instanceId), cancellationToken)
                 .ConfigureAwait(false);
             var late = now - dueUtc;

@@ -9,7 +9,7 @@ namespace Serverless.Workflows.Forecasting;
 /// library defaults), the dataset to <c>Serverless:Forecast:Dataset</c> (else <c>builtin</c>).
 /// </summary>
 /// <param name="RunDate">The run date (yyyy-MM-dd): sales up to the day before are used.</param>
-/// <param name="ConfigPath">A forecast config file (JSON), relative to the host's working folder.</param>
+/// <param name="ConfigPath">A forecast config file (JSON) in the input folder (<c>Serverless:Inputs:Root</c>), relative to it.</param>
 /// <param name="Config">An inline forecast config (same JSON as the file); wins over <paramref name="ConfigPath"/>.</param>
 /// <param name="Seed">Overrides the model seed of the config.</param>
 /// <param name="Dataset">The dataset name in the blob store (<c>datasets/forecast/{name}/</c>).</param>

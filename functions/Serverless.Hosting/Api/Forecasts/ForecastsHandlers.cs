@@ -66,6 +66,7 @@ public sealed class ForecastsHandlers
 
     private static async Task<(ForecastReviewPointer? Pointer, IResult? Problem)> FindWaitingReviewAsync(HttpRequest request, string instanceId, CancellationToken cancellationToken)
     {
+        if (Workflows.WorkflowsHandlers.InvalidId(instanceId) is { } invalid) return (null, invalid);
         var services = request.HttpContext.RequestServices;
         var client = request.DurableClient();
         var metadata = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken).ConfigureAwait(false);

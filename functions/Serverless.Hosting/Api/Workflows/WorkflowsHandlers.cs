@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Serverless.Durable;
+using Serverless.Workflows;
 
 namespace Serverless.Hosting.Api.Workflows;
 
@@ -19,21 +20,35 @@ public sealed class WorkflowsHandlers
     /// <summary>Longest event data shown per history event; the full payloads stay in the engine.</summary>
     internal const int MaxEventDataChars = 2000;
 
-    /// <summary><c>POST /api/workflows/{name}[?instanceId=]</c>, body = the input as JSON (empty for none).</summary>
+    /// <summary>
+    /// <c>POST /api/workflows/{name}[?instanceId=]</c>, body = the input as JSON (empty for the workflow's defaults).
+    /// Only the public entry points (<see cref="WorkflowEntryPoints"/>) start here, each with the input it declares:
+    /// a workflow that runs only as a step of another (TrainingJob) is 403, an unknown one 400.
+    /// </summary>
     public async Task<IResult> StartAsync(HttpRequest request, string name)
     {
         ArgumentNullException.ThrowIfNull(request);
+        WorkflowEntryPoint entry;
+        try
+        {
+            entry = WorkflowEntryPoints.Require(name);
+        }
+        catch (WorkflowNotStartableException ex)
+        {
+            return ex.IsRegistered ? ApiResults.Error(StatusCodes.Status403Forbidden, ex.Message) : ApiResults.BadRequest(ex.Message);
+        }
+        var requestedId = request.Query["instanceId"].ToString();
+        if (requestedId.Length > 0 && WorkflowInstanceIds.Explain(requestedId, forNewInstance: true) is { } idProblem)
+        {
+            return ApiResults.BadRequest($"The instance id '{WorkflowInstanceIds.Shown(requestedId)}' is not valid: {idProblem}.");
+        }
         var body = await ApiResults.ReadJsonBodyAsync(request, request.HttpContext.RequestAborted).ConfigureAwait(false);
         if (body.Error is not null) return body.Error;
-        var requestedId = request.Query["instanceId"].ToString();
-        if (requestedId.IndexOfAny(['/', '\\', '?', '#']) >= 0)
-        {
-            return ApiResults.BadRequest($"The instance id '{requestedId}' contains '/', '\\', '?' or '#'; it could not be used in the status URLs. Choose another.");
-        }
         return await GuardAsync(async () =>
         {
-            var instanceId = await Client(request).ScheduleNewOrchestrationInstanceAsync(name, body.Value,
-                new StartOrchestrationOptions(string.IsNullOrWhiteSpace(requestedId) ? null : requestedId),
+            var input = entry.ReadInput(body.Value);
+            var instanceId = await Client(request).ScheduleNewOrchestrationInstanceAsync(entry.Name, input,
+                new StartOrchestrationOptions(requestedId.Length == 0 ? null : requestedId),
                 request.HttpContext.RequestAborted).ConfigureAwait(false);
             var links = CheckStatusLinks.For(request, instanceId);
             return new CheckStatusResult(links);
@@ -44,6 +59,7 @@ public sealed class WorkflowsHandlers
     public async Task<IResult> GetStatusAsync(HttpRequest request, string instanceId)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (InvalidId(instanceId) is { } invalid) return invalid;
         return await GuardAsync(async () =>
         {
             var metadata = await Client(request).GetInstanceAsync(instanceId, getInputsAndOutputs: true, request.HttpContext.RequestAborted)
@@ -103,6 +119,7 @@ public sealed class WorkflowsHandlers
     public async Task<IResult> GetHistoryAsync(HttpRequest request, string instanceId)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (InvalidId(instanceId) is { } invalid) return invalid;
         var withEvents = !string.Equals(request.Query["events"].ToString(), "false", StringComparison.OrdinalIgnoreCase);
         return await GuardAsync(async () =>
         {
@@ -131,6 +148,7 @@ public sealed class WorkflowsHandlers
     public async Task<IResult> RaiseEventAsync(HttpRequest request, string instanceId, string eventName)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (InvalidId(instanceId) is { } invalid) return invalid;
         var body = await ApiResults.ReadJsonBodyAsync(request, request.HttpContext.RequestAborted).ConfigureAwait(false);
         if (body.Error is not null) return body.Error;
         return await GuardAsync(async () =>
@@ -156,6 +174,7 @@ public sealed class WorkflowsHandlers
     public async Task<IResult> PurgeAsync(HttpRequest request, string instanceId)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (InvalidId(instanceId) is { } invalid) return invalid;
         return await GuardAsync(async () =>
         {
             var result = await Client(request).PurgeInstanceAsync(instanceId, request.HttpContext.RequestAborted).ConfigureAwait(false);
@@ -168,6 +187,7 @@ public sealed class WorkflowsHandlers
         Func<DurableTaskClient, string?, CancellationToken, Task> act, string done)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (InvalidId(instanceId) is { } invalid) return invalid;
         var reason = request.Query["reason"].ToString();
         return await GuardAsync(async () =>
         {
@@ -175,6 +195,12 @@ public sealed class WorkflowsHandlers
             return ApiResults.Json(new WorkflowActionResponse(instanceId, done), StatusCodes.Status202Accepted);
         }).ConfigureAwait(false);
     }
+
+    /// <summary>400 for an id that breaks <see cref="WorkflowInstanceIds"/>, so no lookup is made with it.</summary>
+    internal static IResult? InvalidId(string instanceId) =>
+        WorkflowInstanceIds.Explain(instanceId) is { } problem
+            ? ApiResults.BadRequest($"The instance id '{WorkflowInstanceIds.Shown(instanceId)}' is not valid: {problem}.")
+            : null;
 
     private static DurableTaskClient Client(HttpRequest request) => request.DurableClient();
 
