@@ -43,7 +43,10 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
 echo "publish-trainer: dotnet publish tools/Serverless.Trainer"
-dotnet publish "$repo/tools/Serverless.Trainer" -c Release -o "$work/trainer" --nologo -v quiet -p:UseAppHost=false >"$work/publish.log" 2>&1 \
+# Framework-dependent for the job image's runtime (linux-x64): only that platform's native libraries
+# (about 40 MB instead of 200 MB for every platform), run as `dotnet serverless-trainer.dll`.
+dotnet publish "$repo/tools/Serverless.Trainer" -c Release -r linux-x64 --self-contained false -o "$work/trainer" \
+  --nologo -v quiet -p:UseAppHost=false >"$work/publish.log" 2>&1 \
   || { cat "$work/publish.log" >&2; fail "dotnet publish tools/Serverless.Trainer failed"; }
 [[ -f "$work/trainer/serverless-trainer.dll" ]] || fail "the published trainer has no serverless-trainer.dll"
 
