@@ -27,6 +27,13 @@
 #        account, and nothing on the Function App host's account (hostStorageAccountName);
 #      - a template that declares an Azure ML workspace also declares a datastore, and main.bicep
 #        sets Serverless__Training__DataUriPrefix, so jobs can reach their data;
+#      - the host keys (AzureWebJobsSecretStorageKeyVaultUri) and the workspace (keyVaultId) use
+#        different Key Vault modules, so the host's Secrets Officer role cannot reach the workspace's secrets;
+#      - re-provisioning traps: Cosmos DB SQL role assignments of one template are chained (dependsOn),
+#        since Cosmos refuses concurrent ones (412); a Flex site's maximumInstanceCount cannot be set
+#        under 40; an Azure ML environment version's name is derived (uniqueString) from its content,
+#        since registered versions are immutable; `location` offers only allowed regions and carries
+#        azd's location metadata; principalType comes from azd (AZURE_PRINCIPAL_TYPE);
 #   5. host.json, which the Function App runs with: Durable Functions' Azure Storage provider polls
 #      its queues at most 10 s apart (storageProvider.maxQueuePollingInterval), as Flex Consumption
 #      needs to notice work in time.
@@ -185,6 +192,57 @@ if [[ ${#workspace_files[@]} -gt 0 ]]; then
     echo "error: main.json: no Serverless__Training__DataUriPrefix app setting; training jobs cannot reach the app's blobs without it" >&2
     problems=$((problems + 1))
   fi
+  # Which module each vault comes from, as main.json references them: reference('<module>').outputs...
+  module_of() { sed -n "s/.*$1[^[]*reference('\([^']*\)').*/\1/p" | head -n 1; }
+  host_vault="$(grep -o "'AzureWebJobsSecretStorageKeyVaultUri', reference('[^']*')" "$template" | module_of "KeyVaultUri'")"
+  workspace_vault="$(jq -r '[.. | objects | select(has("keyVaultId")) | .keyVaultId.value? // empty | strings] | .[0] // empty' "$template" | module_of "")"
+  if [[ -z "$host_vault" || -z "$workspace_vault" ]]; then
+    echo "error: main.json: cannot tell which Key Vault holds the host keys ('${host_vault}') and which the workspace uses ('${workspace_vault}')" >&2
+    problems=$((problems + 1))
+  elif [[ "$host_vault" == "$workspace_vault" ]]; then
+    echo "error: main.json: the host keys and the Azure ML workspace share the Key Vault of module '$host_vault'; the app's Secrets Officer role would reach the workspace's secrets" >&2
+    problems=$((problems + 1))
+  fi
+fi
+
+# Re-provisioning traps, per compiled file ($top is the list of its own top-level resources).
+read -r -d '' traps <<'JQ' || true
+($top | map(select(.type == "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments" and .existing != true))) as $assignments
+| ($assignments | map(.symbol)) as $symbols
+| ($assignments | map(select(any(.dependsOn[]?; tostring | . as $d | ($symbols | index($d)) != null or test("sqlRoleAssignments"))))) as $chained
+| (if ($assignments | length) > 1 and ($chained | length) < ($assignments | length) - 1
+   then "Cosmos DB SQL role assignments \($symbols | join(", ")) run in parallel; Cosmos DB refuses concurrent ones (412), so chain them with dependsOn"
+   else empty end),
+  ($top[] | select(.type == "Microsoft.Web/sites" and .properties.functionAppConfig != null)
+   | .symbol as $site | .properties.functionAppConfig.scaleAndConcurrency.maximumInstanceCount as $max
+   | if ($max | type) == "number" then
+       (if $max < 40 then "site '\($site)' has maximumInstanceCount \($max); Flex Consumption needs 40 or more" else empty end)
+     elif ($max | type) == "string" and ($max | test("^\\[parameters\\('[^']+'\\)\\]$")) then
+       ($max | capture("parameters\\('(?<p>[^']+)'\\)").p) as $p
+       | (if ($params[$p].minValue // 0) < 40
+          then "site '\($site)' takes maximumInstanceCount from parameter '\($p)', which allows values under 40 (minValue \($params[$p].minValue // "none")); Flex Consumption needs 40 or more"
+          else empty end)
+     else empty end),
+  ($top[] | select(.type == "Microsoft.MachineLearningServices/workspaces/environments/versions" and .existing != true)
+   | select(.name | tostring | test("uniqueString\\(|guid\\(") | not)
+   | "environment version '\(.symbol)' has a fixed name; registered versions are immutable, so derive the name from the version's content with uniqueString(...)")
+JQ
+for f in "${compiled[@]}"; do
+  rel="${f#"$work/out/"}"
+  while IFS= read -r message; do
+    echo "error: $rel: $message" >&2
+    problems=$((problems + 1))
+  done < <(jq -r "[$top_level] as \$top | (.parameters // {}) as \$params | $traps" "$f")
+done
+
+if ! jq -e '.parameters.location | (.allowedValues | length > 0) and .metadata.azd.type == "location"' "$template" >/dev/null; then
+  echo "error: main.json: parameter 'location' needs @allowed with the Flex Consumption regions and @metadata({ azd: { type: 'location' } }), so azd offers only regions where the app can run" >&2
+  problems=$((problems + 1))
+fi
+if jq -e '.parameters | has("principalType")' "$template" >/dev/null \
+   && ! jq -e '.parameters.principalType.value // "" | test("^\\$\\{AZURE_PRINCIPAL_TYPE")' "$parameters" >/dev/null; then
+  echo "error: main.parameters.json: principalType is not taken from azd (\${AZURE_PRINCIPAL_TYPE=User}); a service principal running azd would be sent as a User" >&2
+  problems=$((problems + 1))
 fi
 
 # --- 5. host.json ---------------------------------------------------------------------------------
@@ -207,5 +265,5 @@ fi
 
 [[ $problems -eq 0 ]] || fail "$problems problem(s) in the templates or host.json"
 echo "host.json: Durable Functions polls its queues at most $polling apart"
-echo "Checks passed: no ftpsState on Flex, training identity scoped to data containers, datastore declared (${datastore_files[*]:-none needed})"
+echo "Checks passed: no ftpsState on Flex, training identity scoped to data containers, datastore declared (${datastore_files[*]:-none needed}), host keys in a vault of their own (${host_vault:-none})"
 echo "Bicep build passed."

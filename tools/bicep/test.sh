@@ -105,6 +105,30 @@ new_copy missing-data-uri-prefix
 sed -i '/Serverless__Training__DataUriPrefix:/d' "$copy/main.bicep"
 run_case "no Serverless__Training__DataUriPrefix app setting fails the check" 1 "no Serverless__Training__DataUriPrefix app setting"
 
+new_copy shared-key-vault
+sed -i 's/keyVaultId: machineLearningKeyVault.outputs.id/keyVaultId: hostKeyVault.outputs.id/' "$copy/main.bicep"
+run_case "the host keys and the workspace in one Key Vault fails the check" 1 "the host keys and the Azure ML workspace share the Key Vault of module 'hostKeyVault'"
+
+new_copy parallel-cosmos-role-assignments
+perl -0pi -e 's/\n  dependsOn: \[\n    appCosmosContributor\n  \]//' "$copy/modules/roles.bicep"
+run_case "Cosmos DB role assignments that run in parallel fail the check" 1 "modules/roles.json: Cosmos DB SQL role assignments appCosmosContributor, deployerCosmosContributor run in parallel"
+
+new_copy low-max-instances
+perl -0pi -e 's/\@minValue\(40\)/\@minValue(1)/' "$copy/modules/functionapp.bicep"
+run_case "a Flex maximum instance count that may be under 40 fails the check" 1 "takes maximumInstanceCount from parameter 'maximumInstanceCount', which allows values under 40"
+
+new_copy fixed-environment-version
+sed -i "s/name: uniqueString(string(trainerEnvironmentProperties))/name: '1'/" "$copy/modules/machinelearning.bicep"
+run_case "a fixed Azure ML environment version fails the check" 1 "environment version 'trainerEnvironmentVersion' has a fixed name"
+
+new_copy any-location
+perl -0pi -e 's/\@allowed\(\[\n  .australiaeast.*?\]\)\n//s' "$copy/main.bicep"
+run_case "a location without the allowed Flex regions fails the check" 1 "parameter 'location' needs @allowed with the Flex Consumption regions"
+
+new_copy principal-type-not-from-azd
+jq 'del(.parameters.principalType)' "$copy/main.parameters.json" >"$copy/p.json" && mv "$copy/p.json" "$copy/main.parameters.json"
+run_case "a principalType not taken from azd fails the check" 1 "principalType is not taken from azd"
+
 new_copy slow-queue-polling
 host_json_with '.extensions.durableTask.storageProvider.maxQueuePollingInterval = "00:00:30"'
 run_case "a Durable queue polling interval over 10 s fails the check" 1 "maxQueuePollingInterval is 00:00:30; Flex Consumption needs 00:00:10 or less" --host-json "$host_json"
