@@ -62,4 +62,38 @@ public static class MetricsCalculator
             OrderedUnits: ordered,
             RecordedUnits: recorded);
     }
+
+    /// <summary>
+    /// The figures of several disjoint sets of days as one set (for example a group of backtest
+    /// origins): sums are added back up, so WAPE is total error over total sales, not a mean of WAPEs.
+    /// </summary>
+    public static ForecastMetrics Combine(string method, IEnumerable<ForecastMetrics> parts)
+    {
+        long n = 0, stockOuts = 0;
+        double absolute = 0, recorded = 0, smape = 0, signed = 0, pinball = 0, overStock = 0, ordered = 0;
+        foreach (var m in parts)
+        {
+            if (m.Days == 0) continue;
+            n += m.Days;
+            absolute += m.Mae * m.Days;
+            smape += m.Smape * m.Days;
+            pinball += m.PinballLoss * m.Days;
+            stockOuts += (long)Math.Round(m.StockOutRateVsRecorded * m.Days);
+            recorded += m.RecordedUnits;
+            signed += double.IsNaN(m.Bias) ? 0 : m.Bias * m.RecordedUnits;
+            overStock += m.OverStockUnits;
+            ordered += m.OrderedUnits;
+        }
+        if (n == 0) return new ForecastMetrics(method, 0, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, 0, 0, 0);
+        return new ForecastMetrics(method, n,
+            Mae: absolute / n,
+            Wape: recorded == 0 ? double.NaN : absolute / recorded,
+            Smape: smape / n,
+            Bias: recorded == 0 ? double.NaN : signed / recorded,
+            PinballLoss: pinball / n,
+            StockOutRateVsRecorded: (double)stockOuts / n,
+            OverStockUnits: overStock,
+            OrderedUnits: ordered,
+            RecordedUnits: recorded);
+    }
 }
