@@ -50,17 +50,7 @@ public static class MetricsCalculator
             overStock += Math.Max(q - y, 0);
             ordered += q;
         }
-        if (n == 0) return new ForecastMetrics(method, 0, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, 0, 0, 0);
-        return new ForecastMetrics(method, n,
-            Mae: absolute / n,
-            Wape: recorded == 0 ? double.NaN : absolute / recorded,
-            Smape: smape / n,
-            Bias: recorded == 0 ? double.NaN : signed / recorded,
-            PinballLoss: pinball / n,
-            StockOutRateVsRecorded: (double)stockOuts / n,
-            OverStockUnits: overStock,
-            OrderedUnits: ordered,
-            RecordedUnits: recorded);
+        return FromSums(method, n, absolute, recorded, smape, signed, pinball, stockOuts, overStock, ordered);
     }
 
     /// <summary>
@@ -84,6 +74,13 @@ public static class MetricsCalculator
             overStock += m.OverStockUnits;
             ordered += m.OrderedUnits;
         }
+        return FromSums(method, n, absolute, recorded, smape, signed, pinball, stockOuts, overStock, ordered);
+    }
+
+    /// <summary>The figures from their sums over n days (sums of |error|, sales, SMAPE terms, signed error, pinball loss).</summary>
+    private static ForecastMetrics FromSums(string method, long n, double absolute, double recorded, double smape, double signed,
+        double pinball, long stockOuts, double overStock, double ordered)
+    {
         if (n == 0) return new ForecastMetrics(method, 0, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, 0, 0, 0);
         return new ForecastMetrics(method, n,
             Mae: absolute / n,

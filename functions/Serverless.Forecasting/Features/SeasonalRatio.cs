@@ -56,31 +56,36 @@ internal static class SeasonalRatio
 
     public static (LogRatio Week, LogRatio Month) Estimate<TSource>(TSource source, int origin, int target) where TSource : ILevelSource
     {
-        double weekSum = 0, weekVariance = 0, monthSum = 0, monthVariance = 0;
-        int weekYears = 0, monthYears = 0;
+        var week = new YearsSum();
+        var month = new YearsSum();
         for (var years = 1; years <= SeasonalWindows.Years; years++)
         {
             var (levelFrom, levelTo) = SeasonalWindows.Level(origin, years);
             var level = source.Window(levelFrom, levelTo);
             if (level.Count < MinLevelDays) continue;
             var (weekFrom, weekTo) = SeasonalWindows.Week(origin, target, years);
-            var week = source.Window(weekFrom, weekTo);
-            if (week.Count >= MinWeekDays)
-            {
-                weekSum += LogOfRatio(week, level);
-                weekVariance += VarianceOf(week, level);
-                weekYears++;
-            }
+            week.Add(source.Window(weekFrom, weekTo), level, MinWeekDays);
             var (monthFrom, monthTo) = SeasonalWindows.Month(origin, target, years);
-            var month = source.Window(monthFrom, monthTo);
-            if (month.Count >= MinMonthDays)
-            {
-                monthSum += LogOfRatio(month, level);
-                monthVariance += VarianceOf(month, level);
-                monthYears++;
-            }
+            month.Add(source.Window(monthFrom, monthTo), level, MinMonthDays);
         }
-        return (Mean(weekSum, weekVariance, weekYears), Mean(monthSum, monthVariance, monthYears));
+        return (week.Mean, month.Mean);
+    }
+
+    /// <summary>Log ratios of one kind summed over the years that had the data, with their variances.</summary>
+    private struct YearsSum
+    {
+        private double _sum, _variance;
+        private int _years;
+
+        public void Add((double Sum, int Count) window, (double Sum, int Count) level, int minimumDays)
+        {
+            if (window.Count < minimumDays) return;
+            _sum += LogOfRatio(window, level);
+            _variance += VarianceOf(window, level);
+            _years++;
+        }
+
+        public readonly LogRatio Mean => _years == 0 ? LogRatio.None : new LogRatio(_sum / _years, _variance / ((double)_years * _years));
     }
 
     // Half a unit keeps an empty week of a slow seller from a log of zero.
@@ -89,7 +94,4 @@ internal static class SeasonalRatio
 
     private static double VarianceOf((double Sum, int Count) a, (double Sum, int Count) b) =>
         1 / (a.Sum + 0.5) + 1 / (b.Sum + 0.5) + DailyVariance / a.Count + DailyVariance / b.Count;
-
-    private static LogRatio Mean(double sum, double variance, int years) =>
-        years == 0 ? LogRatio.None : new LogRatio(sum / years, variance / ((double)years * years));
 }

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using Serverless.Bench.Harness;
-using Serverless.Forecasting.Aggregation;
 using Serverless.Forecasting.Backtesting;
 using Serverless.Forecasting.Configuration;
 using Serverless.Forecasting.Modeling;
@@ -125,14 +124,7 @@ public sealed class ForecastShiftBenchmark : IBenchmark
         var chain = ChainGenerator.Generate(generator);
         var runDate = generator.End.AddDays(1);
         var clock = Stopwatch.StartNew();
-        var histories = StoreAggregator.AggregateAll(chain.Records(), runDate, new AggregationOptions
-        {
-            FutureDays = config.FutureDays,
-            MaxHistoryDays = config.RequiredHistoryDays,
-            Catalogue = chain.Catalogue,
-            Weather = chain.Weather,
-            PricePlan = chain.BuildPricePlan(),
-        });
+        var histories = ChainHistories.Aggregate(chain, runDate, config);
         var aggregateSeconds = clock.Elapsed.TotalSeconds;
         context.Progress($"{(generator.Seasonality is null ? "without" : "with")} the seasonality option: generated and aggregated {histories.Count} stores in {aggregateSeconds:0.0} s");
         clock.Restart();
