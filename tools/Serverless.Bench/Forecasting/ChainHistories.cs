@@ -4,16 +4,20 @@ using Serverless.Forecasting.Synthetic;
 
 namespace Serverless.Bench.Forecasting;
 
-/// <summary>A generated chain aggregated in memory as the train step sees it: the history the config needs, with catalogue, weather and price plan.</summary>
+/// <summary>A generated chain aggregated in memory as the train step sees it: the history the config needs.</summary>
 internal static class ChainHistories
 {
-    public static IReadOnlyList<StoreHistory> Aggregate(SyntheticChain chain, DateOnly runDate, ForecastConfig config) =>
-        StoreAggregator.AggregateAll(chain.Records(), runDate, new AggregationOptions
+    /// <param name="covariates">
+    /// With the catalogue, weather, price plan, prices and sold-out days; without them, the shape of a
+    /// user's plain <c>date,store,item,sales</c> file: sales alone.
+    /// </param>
+    public static IReadOnlyList<StoreHistory> Aggregate(SyntheticChain chain, DateOnly runDate, ForecastConfig config, bool covariates = true) =>
+        StoreAggregator.AggregateAll(covariates ? chain.Records() : chain.Records().Select(r => r with { Price = float.NaN, StockOut = false }), runDate, new AggregationOptions
         {
             FutureDays = config.FutureDays,
             MaxHistoryDays = config.RequiredHistoryDays,
-            Catalogue = chain.Catalogue,
-            Weather = chain.Weather,
-            PricePlan = chain.BuildPricePlan(),
+            Catalogue = covariates ? chain.Catalogue : null,
+            Weather = covariates ? chain.Weather : null,
+            PricePlan = covariates ? chain.BuildPricePlan() : null,
         });
 }

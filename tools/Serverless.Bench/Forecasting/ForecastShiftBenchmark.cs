@@ -35,16 +35,23 @@ public sealed class ForecastShiftBenchmark : IBenchmark
             var other => throw new ArgumentException($"--set seasonality: expected winter-drop or none, found '{other}'"),
         };
         var compare = context.GetString("compare", "true") == "true" && seasonality is not null;
+        // "none": sales only, as a plain date,store,item,sales file imported by a user (no catalogue, weather or price plan).
+        var covariates = context.GetString("covariates", "all") switch
+        {
+            "all" => true,
+            "none" => false,
+            var other => throw new ArgumentException($"--set covariates: expected all or none, found '{other}'"),
+        };
         var config = ForecastConfig.Default with
         {
             Backtest = ForecastConfig.Default.Backtest with { Origins = context.GetInt("origins", 12) },
         };
         var runDate = end.AddDays(1);
 
-        var run = Measure(context, new GeneratorOptions { Seed = seed, End = end, Seasonality = seasonality }, config, seasonality ?? SeasonalityOptions.WinterDrop);
+        var run = Measure(context, new GeneratorOptions { Seed = seed, End = end, Seasonality = seasonality }, config, seasonality ?? SeasonalityOptions.WinterDrop, covariates);
         var b = run.Backtest;
         // Same seed and weeks without the option: how much of the gap the season itself brings (lower volume in December, holidays, weather).
-        var plain = compare ? Measure(context, new GeneratorOptions { Seed = seed, End = end }, config, SeasonalityOptions.WinterDrop) : null;
+        var plain = compare ? Measure(context, new GeneratorOptions { Seed = seed, End = end }, config, SeasonalityOptions.WinterDrop, covariates) : null;
 
         var metrics = new List<BenchmarkMetric>();
         foreach (var m in new[] { b.Model, b.SameWeekdayLastWeek, b.MeanOfLastFourSameWeekdays })
@@ -100,6 +107,7 @@ public sealed class ForecastShiftBenchmark : IBenchmark
             ["runDate"] = runDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
             ["seed"] = seed.ToString(CultureInfo.InvariantCulture),
             ["seasonality"] = seasonality is null ? "none" : $"month factors {string.Join(" ", seasonality.MonthFactors.Select(f => f.ToString("0.00", CultureInfo.InvariantCulture)))}, transition {seasonality.TransitionDays} days, trend {seasonality.YearlyTrend:P0} a year",
+            ["covariates"] = covariates ? "catalogue, weather, price plan" : "none (sales only)",
             ["shifts"] = string.Join(", ", run.Shifts.Select(s => s.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))),
             ["origins"] = $"{b.Origins.Count} evaluated ({b.Origins[0]:yyyy-MM-dd} .. {b.Origins[^1]:yyyy-MM-dd}; {run.StableWeeks.Count} stable, {run.AfterWeeks.Count} after the shift) + {b.CalibrationOrigins.Count} calibration",
             ["model"] = $"{config.Model.Trainer}, {config.Model.Iterations} iterations, {config.Model.Leaves} leaves, window {config.Model.TrainingWindowDays} days, features {run.FeatureSetVersion}",
@@ -119,12 +127,12 @@ public sealed class ForecastShiftBenchmark : IBenchmark
         double AggregateSeconds, double TrainSeconds);
 
     /// <summary>Generates, aggregates and trains one chain, and splits its backtest weeks into stable ones and those after a shift.</summary>
-    private static Outcome Measure(BenchmarkContext context, GeneratorOptions generator, ForecastConfig config, SeasonalityOptions shiftsOf)
+    private static Outcome Measure(BenchmarkContext context, GeneratorOptions generator, ForecastConfig config, SeasonalityOptions shiftsOf, bool covariates)
     {
         var chain = ChainGenerator.Generate(generator);
         var runDate = generator.End.AddDays(1);
         var clock = Stopwatch.StartNew();
-        var histories = ChainHistories.Aggregate(chain, runDate, config);
+        var histories = ChainHistories.Aggregate(chain, runDate, config, covariates);
         var aggregateSeconds = clock.Elapsed.TotalSeconds;
         context.Progress($"{(generator.Seasonality is null ? "without" : "with")} the seasonality option: generated and aggregated {histories.Count} stores in {aggregateSeconds:0.0} s");
         clock.Restart();
