@@ -51,10 +51,14 @@ public sealed record ForecastConfig
 
     /// <summary>
     /// History the job needs before the run date: the training window, the backtest origins, and
-    /// the year-ago features (364 days plus their window) of the earliest training row.
+    /// what the features of the earliest training row read before its origin (the seasonal windows
+    /// of up to three earlier years).
     /// </summary>
     public int RequiredHistoryDays =>
-        Model.TrainingWindowDays + (Backtest.Origins + Backtest.CalibrationOrigins) * 7 + FutureDays + 364 + 56 + 14;
+        (Backtest.Origins + Backtest.CalibrationOrigins) * 7 + FutureDays + HistoryDaysPerModel;
+
+    /// <summary>Days of history one model needs before its cut-off: its training window plus the features' look-back.</summary>
+    internal int HistoryDaysPerModel => Model.TrainingWindowDays + FutureDays + Features.FeatureSet.LookBackDays + 14;
 
     /// <summary>A fresh config with every default (a new instance each time, since configs have setters).</summary>
     public static ForecastConfig Default => new();
