@@ -50,10 +50,22 @@ public sealed class AzureStorageDurableTaskWorker : DurableTaskWorker
         await base.StartAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Lets work items in flight finish while the host's shutdown allows; past that the worker stops without them
+    /// (their messages become visible again and another worker, or the next start, runs them).
+    /// </summary>
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
-        if (_worker is not null) await _worker.StopAsync(isForced: false).ConfigureAwait(false);
+        if (_worker is null) return;
+        try
+        {
+            await _worker.StopAsync(isForced: false).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            _logger.LogWarning("Durable Task worker on the {TaskHub} stopped before its work items finished", _hub.Description);
+        }
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.CompletedTask;

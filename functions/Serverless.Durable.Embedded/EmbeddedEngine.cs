@@ -51,6 +51,9 @@ public sealed partial class EmbeddedEngine : IAsyncDisposable
 
     public string WorkerId { get; }
 
+    /// <summary>The engine database, for messages: its path, or "in-memory database".</summary>
+    public string DatabaseDescription => _store.DatabaseDescription;
+
     public bool IsRunning => _stopping is { IsCancellationRequested: false };
 
     /// <summary>Orchestration episodes run since start (each applies a batch of events to one instance).</summary>

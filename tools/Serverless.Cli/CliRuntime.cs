@@ -1,4 +1,6 @@
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Serverless.Durable.Embedded;
 using Serverless.Hosting.Composition;
@@ -6,18 +8,28 @@ using Serverless.Hosting.Composition;
 namespace Serverless.Cli;
 
 /// <summary>
-/// The services a CLI command runs workflows with: the same composition as the local host, with the
-/// CLI's own worker id so a command beside a running host never takes the host's leases for its own.
+/// The services a CLI command runs workflows with: the same composition as the local host (so the same engine
+/// choice, <c>Serverless:Engine:Provider</c>), with the CLI's own worker id so a command beside a running host
+/// never takes the host's leases for its own. The worker runs only when a command starts it.
 /// </summary>
 internal sealed class CliRuntime : IAsyncDisposable
 {
     private readonly ServiceProvider _provider;
+    private List<IHostedService> _started = [];
 
     private CliRuntime(ServiceProvider provider) => _provider = provider;
 
     public IServiceProvider Services => _provider;
 
-    public EmbeddedEngine Engine => _provider.GetRequiredService<EmbeddedEngine>();
+    public DurableTaskClient Client => _provider.GetRequiredService<DurableTaskClient>();
+
+    public EngineDescription Engine => _provider.GetRequiredService<EngineDescription>();
+
+    /// <summary>
+    /// What is left to happen in the engine's database, where the engine can tell (the embedded one); null otherwise,
+    /// and then a follower relies on the instance's status alone.
+    /// </summary>
+    public PendingWork? PendingWork() => _provider.GetService<EmbeddedEngine>()?.GetPendingWork();
 
     public static CliRuntime Create(string? databaseOverride, LogLevel minimumLevel = LogLevel.Warning)
     {
@@ -39,5 +51,21 @@ internal sealed class CliRuntime : IAsyncDisposable
         return new CliRuntime(services.BuildServiceProvider());
     }
 
-    public ValueTask DisposeAsync() => _provider.DisposeAsync();
+    /// <summary>Starts the Durable Task worker in this process, so the instances a command follows make progress here.</summary>
+    public async Task StartWorkerAsync(CancellationToken cancellationToken)
+    {
+        if (_started.Count > 0) return;
+        foreach (var service in _provider.GetServices<IHostedService>())
+        {
+            await service.StartAsync(cancellationToken);
+            _started.Add(service);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var service in Enumerable.Reverse(_started)) await service.StopAsync(CancellationToken.None);
+        _started = [];
+        await _provider.DisposeAsync();
+    }
 }

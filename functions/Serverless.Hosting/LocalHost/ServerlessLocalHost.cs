@@ -312,7 +312,7 @@ public sealed class ServerlessLocalHost : IAsyncDisposable
 
     private static Task WriteHealthAsync(HttpContext context, HealthReport report)
     {
-        var engine = context.RequestServices.GetRequiredService<EmbeddedEngine>();
+        var engine = context.RequestServices.GetRequiredService<EngineDescription>();
         var checks = report.Entries.ToDictionary(e => e.Key, e => e.Value.Status == HealthStatus.Healthy
             ? "ok"
             : e.Value.Exception is { } ex ? ApiErrors.Describe(ex).Message : e.Value.Description ?? e.Value.Status.ToString());

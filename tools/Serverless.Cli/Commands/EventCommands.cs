@@ -49,7 +49,7 @@ internal static class EventCommands
             if (inFlight is < 1 or > 64) throw new CliUsageException($"--parallel must be from 1 to 64, not {inFlight}.");
 
             await using var runtime = CliRuntime.Create(parse.GetValue(Database));
-            await runtime.Engine.StartAsync(cancellationToken);
+            await runtime.StartWorkerAsync(cancellationToken);
             var totals = await ReplayAsync(runtime, path, size, inFlight, cancellationToken);
             if (!parse.GetValue(noRecompute) && totals.Experiments.Count > 0) await RecomputeAndShowAsync(runtime, totals.Experiments, cancellationToken);
             return totals.Failed == 0 ? 0 : 1;
@@ -75,7 +75,7 @@ internal static class EventCommands
     private static async Task<Totals> ReplayAsync(CliRuntime runtime, FileInfo file, int batchSize, int parallel, CancellationToken cancellationToken)
     {
         var ingestion = runtime.Services.GetRequiredService<EventIngestion>();
-        var client = runtime.Engine.Client;
+        var client = runtime.Client;
         var totals = new Totals();
         var pending = new Queue<(BatchSubmission Submission, int FirstLine, int Lines)>();
         var started = DateTime.UtcNow;

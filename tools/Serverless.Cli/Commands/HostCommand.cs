@@ -1,12 +1,14 @@
 using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Serverless.Hosting.Composition;
 using Serverless.Hosting.LocalHost;
 
 namespace Serverless.Cli.Commands;
 
 /// <summary>
 /// <c>serverless host [--port 7071] [--db PATH]</c>: the local host, serving the Function App's HTTP routes,
-/// timers and pages on 127.0.0.1 with the embedded engine, until Ctrl+C.
+/// timers and pages on 127.0.0.1 with the engine <c>Serverless:Engine:Provider</c> names (embedded by default), until Ctrl+C.
 /// </summary>
 internal static class HostCommand
 {
@@ -15,7 +17,7 @@ internal static class HostCommand
         var port = new Option<int?>("--port") { Description = "The port on 127.0.0.1 (default: Serverless:Host:Port, else 7071; 0 takes a free one)." };
         var database = new Option<string?>("--db") { Description = "The engine database (default: Serverless:Engine:DatabasePath, else .data/engine.db)." };
         var noSchedules = new Option<bool>("--no-schedules") { Description = "Run no timer schedules (HTTP and pages only)." };
-        var command = new Command("host", "Serve the HTTP API, timer schedules and pages on this machine with the embedded engine.") { port, database, noSchedules };
+        var command = new Command("host", "Serve the HTTP API, timer schedules and pages on this machine (engine: Serverless:Engine:Provider, embedded by default).") { port, database, noSchedules };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var portValue = parse.GetValue(port);
@@ -29,7 +31,8 @@ internal static class HostCommand
                 EnableSchedules = !parse.GetValue(noSchedules),
             });
             await host.StartAsync(cancellationToken);
-            Console.WriteLine($"serverless host on {host.BaseAddress} (database {host.DatabasePath}); pages at {host.BaseAddress}index.html; Ctrl+C to stop.");
+            var engine = host.Services.GetRequiredService<EngineDescription>();
+            Console.WriteLine($"serverless host on {host.BaseAddress} ({engine.Provider} engine, {engine.Location}); pages at {host.BaseAddress}index.html; Ctrl+C to stop.");
             // Every address, so a listener added by configuration (Kestrel:Endpoints) is never a surprise.
             foreach (var address in host.Addresses) Console.WriteLine($"listening on {address}");
             await host.App.WaitForShutdownAsync(cancellationToken);

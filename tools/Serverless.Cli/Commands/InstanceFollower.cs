@@ -10,7 +10,7 @@ namespace Serverless.Cli.Commands;
 /// Watches one instance while the engine runs in this process, printing each change of its custom
 /// status, until it finishes or nothing can happen without an event or a timer further away than allowed.
 /// </summary>
-internal sealed class InstanceFollower(EmbeddedEngine engine, string instanceId, TimeSpan maxTimerWait)
+internal sealed class InstanceFollower(CliRuntime runtime, string instanceId, TimeSpan maxTimerWait)
 {
     /// <summary>When the follower stopped because the instance waits: what for (an event name or a timer).</summary>
     public string? WaitingFor { get; private set; }
@@ -18,9 +18,10 @@ internal sealed class InstanceFollower(EmbeddedEngine engine, string instanceId,
     public async Task<OrchestrationMetadata> RunAsync(CancellationToken cancellationToken)
     {
         string? lastStatus = null;
+        var since = DateTimeOffset.UtcNow;
         while (true)
         {
-            var metadata = await engine.Client.GetInstanceAsync(instanceId, true, cancellationToken)
+            var metadata = await runtime.Client.GetInstanceAsync(instanceId, true, cancellationToken)
                 ?? throw new InstanceNotFoundException(instanceId);
             if (metadata.SerializedCustomStatus != lastStatus && metadata.SerializedCustomStatus is not null)
             {
@@ -29,8 +30,18 @@ internal sealed class InstanceFollower(EmbeddedEngine engine, string instanceId,
             }
             if (metadata.RuntimeStatus.IsTerminal()) return metadata;
 
-            var pending = engine.GetPendingWork();
-            if (pending.IsIdle)
+            var pending = runtime.PendingWork();
+            if (pending is null)
+            {
+                // An engine that cannot tell what is queued: stop when the instance, updated since this follow began
+                // (so an event just raised has been taken in), says it waits for someone.
+                if (metadata.LastUpdatedAt > since && InstanceRenderer.WaitingFor(metadata) is { } waiting)
+                {
+                    WaitingFor = waiting;
+                    return metadata;
+                }
+            }
+            else if (pending.IsIdle)
             {
                 var timerSoon = pending.NextTimerDue is { } due && due - DateTime.UtcNow <= maxTimerWait;
                 if (!timerSoon)

@@ -80,20 +80,19 @@ internal static class RunCommand
             throw new CliUsageException($"--dataset: no dataset '{dataset}'; import one with `serverless data import FILE --name {dataset}`.");
         }
 
-        var engine = runtime.Engine;
-        await engine.StartAsync(cancellationToken);
+        await runtime.StartWorkerAsync(cancellationToken);
         // The file is the user's own: read it here and send its content, so the workflow never opens a path it was given.
         var input = new WeeklyForecastInput(ForecastArtifacts.Date(runDate), null, ReadConfig(options.Config), options.Seed, dataset);
-        var instanceId = await engine.Client.ScheduleNewOrchestrationInstanceAsync(WeeklyForecastOrchestrator.Name, input,
+        var instanceId = await runtime.Client.ScheduleNewOrchestrationInstanceAsync(WeeklyForecastOrchestrator.Name, input,
             new StartOrchestrationOptions(options.Id ?? $"weekly-forecast-{ForecastArtifacts.Date(runDate)}-{Guid.NewGuid().ToString("N")[..6]}"), cancellationToken);
         if (!options.Review)
         {
             // Raised before the orchestration waits for it: the engine keeps it until the review step.
-            await engine.Client.RaiseEventAsync(instanceId, WeeklyForecastOrchestrator.ReviewEvent, ForecastMainJob.AutomaticApproval, cancellationToken);
+            await runtime.Client.RaiseEventAsync(instanceId, WeeklyForecastOrchestrator.ReviewEvent, ForecastMainJob.AutomaticApproval, cancellationToken);
         }
         AnsiConsole.MarkupLine($"started [bold]{Markup.Escape(instanceId)}[/]: WeeklyForecast for run date {runDate:yyyy-MM-dd}{(options.Review ? ", waiting for your review" : ", approved automatically")}");
 
-        var final = await FollowAsync(engine, instanceId, cancellationToken);
+        var final = await FollowAsync(runtime, instanceId, cancellationToken);
         if (final.RuntimeStatus == OrchestrationRuntimeStatus.Failed)
         {
             Console.Error.WriteLine($"error: the run failed: {final.FailureDetails?.ErrorMessage}");
@@ -110,7 +109,7 @@ internal static class RunCommand
             return 1;
         }
         var output = final.ReadOutputAs<WeeklyForecastOutput>()!;
-        var history = await engine.Client.GetHistoryAsync(instanceId, cancellationToken);
+        var history = await runtime.Client.GetHistoryAsync(instanceId, cancellationToken);
         var chartPath = options.Chart ?? Path.Combine(".data", "reports", $"weekly-forecast-{output.RunDate}.png");
         await ForecastSummaryRenderer.WriteAsync(blobs, output, ForecastMainJob.StageTimes(history), chartPath, cancellationToken);
         AnsiConsole.MarkupLine($"done in {Seconds(clock.Elapsed)}");
@@ -118,7 +117,7 @@ internal static class RunCommand
     }
 
     /// <summary>Runs the engine here and shows each step with its time, until the run ends or waits for a person.</summary>
-    private static async Task<OrchestrationMetadata> FollowAsync(Serverless.Durable.Embedded.EmbeddedEngine engine, string instanceId, CancellationToken cancellationToken)
+    private static async Task<OrchestrationMetadata> FollowAsync(CliRuntime runtime, string instanceId, CancellationToken cancellationToken)
     {
         string? step = null;
         string? detail = null;
@@ -128,7 +127,7 @@ internal static class RunCommand
         {
             while (true)
             {
-                var metadata = await engine.Client.GetInstanceAsync(instanceId, true, cancellationToken) ?? throw new InstanceNotFoundException(instanceId);
+                var metadata = await runtime.Client.GetInstanceAsync(instanceId, true, cancellationToken) ?? throw new InstanceNotFoundException(instanceId);
                 var current = ReadStatus(metadata);
                 if (current is not null && current.Step != step)
                 {
@@ -142,7 +141,7 @@ internal static class RunCommand
                     var progress = current.Total > 0 ? $" {current.Done}/{current.Total}" : "";
                     status.Status($"{Markup.Escape(current.Step)}{progress}: {Markup.Escape(current.Detail ?? "")}");
                 }
-                if (metadata.RuntimeStatus.IsTerminal() || current?.WaitingFor is not null && engine.GetPendingWork().IsIdle)
+                if (metadata.RuntimeStatus.IsTerminal() || current?.WaitingFor is not null && runtime.PendingWork() is not { IsIdle: false })
                 {
                     final = metadata;
                     return;

@@ -53,11 +53,10 @@ internal static class WorkflowCommands
             if (chosenId is not null) ValidateId(chosenId, "--id", forNewInstance: true);
             var workflowInput = entry.ReadInput(ParseJson(parse.GetValue(input), "--input"));
             await using var runtime = CreateRuntime(parse);
-            var engine = runtime.Engine;
-            var instanceId = await engine.Client.ScheduleNewOrchestrationInstanceAsync(entry.Name, workflowInput,
+            var instanceId = await runtime.Client.ScheduleNewOrchestrationInstanceAsync(entry.Name, workflowInput,
                 new StartOrchestrationOptions(chosenId), cancellationToken);
             Console.WriteLine($"started {instanceId}");
-            if (!parse.GetValue(noWait)) await FollowAsync(engine, instanceId, cancellationToken);
+            if (!parse.GetValue(noWait)) await FollowAsync(runtime, instanceId, cancellationToken);
             return 0;
         });
         return command;
@@ -71,8 +70,7 @@ internal static class WorkflowCommands
         {
             ValidateId(parse.GetValue(id)!, "id");
             await using var runtime = CreateRuntime(parse);
-            var engine = runtime.Engine;
-            var metadata = await engine.Client.GetInstanceAsync(parse.GetValue(id)!, true, cancellationToken)
+            var metadata = await runtime.Client.GetInstanceAsync(parse.GetValue(id)!, true, cancellationToken)
                 ?? throw new InstanceNotFoundException(parse.GetValue(id)!);
             InstanceRenderer.WriteStatus(metadata);
             return 0;
@@ -89,9 +87,8 @@ internal static class WorkflowCommands
         command.SetAction(async (parse, cancellationToken) =>
         {
             await using var runtime = CreateRuntime(parse);
-            var engine = runtime.Engine;
             var statuses = parse.GetValue(status);
-            var result = await engine.Client.QueryInstancesAsync(new OrchestrationQuery(
+            var result = await runtime.Client.QueryInstancesAsync(new OrchestrationQuery(
                 Statuses: statuses is { Length: > 0 } ? statuses : null,
                 PageSize: parse.GetValue(top)), cancellationToken);
             var workflow = parse.GetValue(name);
@@ -111,8 +108,7 @@ internal static class WorkflowCommands
         {
             ValidateId(parse.GetValue(id)!, "id");
             await using var runtime = CreateRuntime(parse);
-            var engine = runtime.Engine;
-            var history = await engine.Client.GetHistoryAsync(parse.GetValue(id)!, cancellationToken);
+            var history = await runtime.Client.GetHistoryAsync(parse.GetValue(id)!, cancellationToken);
             InstanceRenderer.WriteHistory(history);
             return 0;
         });
@@ -131,11 +127,10 @@ internal static class WorkflowCommands
             var payload = ParseJson(parse.GetValue(data), "--data");
             ValidateId(parse.GetValue(id)!, "id");
             await using var runtime = CreateRuntime(parse);
-            var engine = runtime.Engine;
             var instanceId = parse.GetValue(id)!;
-            await engine.Client.RaiseEventAsync(instanceId, parse.GetValue(eventName)!, payload, cancellationToken);
+            await runtime.Client.RaiseEventAsync(instanceId, parse.GetValue(eventName)!, payload, cancellationToken);
             Console.WriteLine($"raised {parse.GetValue(eventName)} on {instanceId}");
-            if (!parse.GetValue(noWait)) await FollowAsync(engine, instanceId, cancellationToken);
+            if (!parse.GetValue(noWait)) await FollowAsync(runtime, instanceId, cancellationToken);
             return 0;
         });
         return command;
@@ -149,8 +144,7 @@ internal static class WorkflowCommands
         {
             ValidateId(parse.GetValue(id)!, "id");
             await using var runtime = CreateRuntime(parse);
-            var engine = runtime.Engine;
-            var result = await engine.Client.PurgeInstanceAsync(parse.GetValue(id)!, cancellationToken);
+            var result = await runtime.Client.PurgeInstanceAsync(parse.GetValue(id)!, cancellationToken);
             if (result.PurgedInstanceCount == 0) throw new InstanceNotFoundException(parse.GetValue(id)!);
             Console.WriteLine($"purged {parse.GetValue(id)}");
             return 0;
@@ -167,10 +161,9 @@ internal static class WorkflowCommands
         {
             ValidateId(parse.GetValue(id)!, "id");
             await using var runtime = CreateRuntime(parse);
-            var engine = runtime.Engine;
-            await act(engine.Client, parse.GetValue(id)!);
+            await act(runtime.Client, parse.GetValue(id)!);
             Console.WriteLine($"{done} {parse.GetValue(id)}");
-            if (follow) await FollowAsync(engine, parse.GetValue(id)!, cancellationToken);
+            if (follow) await FollowAsync(runtime, parse.GetValue(id)!, cancellationToken);
             return 0;
         });
         return command;
@@ -180,10 +173,10 @@ internal static class WorkflowCommands
     private static CliRuntime CreateRuntime(ParseResult parse) => CliRuntime.Create(parse.GetValue(Database));
 
     /// <summary>Runs the engine here until the instance finishes, or until it can only wait for an event or a distant timer.</summary>
-    private static async Task FollowAsync(EmbeddedEngine engine, string instanceId, CancellationToken cancellationToken)
+    private static async Task FollowAsync(CliRuntime runtime, string instanceId, CancellationToken cancellationToken)
     {
-        await engine.StartAsync(cancellationToken);
-        var follower = new InstanceFollower(engine, instanceId, maxTimerWait: TimeSpan.FromMinutes(2));
+        await runtime.StartWorkerAsync(cancellationToken);
+        var follower = new InstanceFollower(runtime, instanceId, maxTimerWait: TimeSpan.FromMinutes(2));
         var final = await follower.RunAsync(cancellationToken);
         InstanceRenderer.WriteOutcome(final, follower.WaitingFor);
     }
