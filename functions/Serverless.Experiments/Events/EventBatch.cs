@@ -3,10 +3,14 @@ using System.Text;
 
 namespace Serverless.Experiments.Events;
 
-/// <summary>One accepted event as stored in a batch: indexes into the catalog and offsets into the batch's byte arena.</summary>
+/// <summary>
+/// One accepted event as stored in a batch: indexes into the catalog and offsets into the batch's byte arena, plus where
+/// it came from (line, and the record's bytes in the submitted body) so a later refusal can quarantine it with its raw text.
+/// </summary>
 internal readonly record struct AcceptedEvent(
     int ExperimentIndex, int VariantIndex, EventType Type, bool HasValue, long ValueMicros, long TimestampTicks,
-    int UserOffset, int UserLength, int EventIdOffset, int EventIdLength, long SequenceNumber);
+    int UserOffset, int UserLength, int EventIdOffset, int EventIdLength, long SequenceNumber,
+    int Line = -1, int RawOffset = -1, int RawLength = 0);
 
 /// <summary>A readable copy of one accepted event (allocates; for diagnostics and tests, not the hot path).</summary>
 public sealed record ExperimentEvent(
@@ -129,13 +133,13 @@ internal sealed class EventBatchBuilder
     }
 
     public void Accept(int experimentIndex, int variantIndex, EventType type, bool hasValue, long valueMicros, long ticks,
-        ReadOnlySpan<byte> user, ReadOnlySpan<byte> eventId, long sequenceNumber)
+        ReadOnlySpan<byte> user, ReadOnlySpan<byte> eventId, long sequenceNumber, int line = -1, int rawOffset = -1, int rawLength = 0)
     {
         var userOffset = Store(user);
         var eventIdOffset = Store(eventId);
         if (_count == _events!.Length) Grow(ref _events, _count + 1);
         _events[_count++] = new AcceptedEvent(experimentIndex, variantIndex, type, hasValue, valueMicros, ticks,
-            userOffset, user.Length, eventIdOffset, eventId.Length, sequenceNumber);
+            userOffset, user.Length, eventIdOffset, eventId.Length, sequenceNumber, line, rawOffset, rawLength);
         _experimentSeen[experimentIndex] = true;
     }
 
