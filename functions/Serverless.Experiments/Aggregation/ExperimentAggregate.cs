@@ -79,6 +79,9 @@ public sealed partial class ExperimentAggregate
     /// <summary>Distinct users seen in any variant.</summary>
     public int DistinctUsers => _users.Count;
 
+    /// <summary>Events counted (exposures, clicks, conversions), without summarising the users.</summary>
+    public long TotalEvents => _counters.Sum(c => c.EventsByType.Sum());
+
     /// <summary>An empty aggregate for a new experiment (or one shard of it).</summary>
     public static ExperimentAggregate Create(ExperimentDefinition definition, int shard = 0, int shardCount = 1, AggregateOptions? options = null) =>
         new(definition.Id, definition.Variants.Select(v => v.Id).ToList(), shard, shardCount, options ?? AggregateOptions.Default);

@@ -16,6 +16,12 @@ internal readonly record struct AcceptedEvent(
 public sealed record ExperimentEvent(
     string EventId, string ExperimentId, string VariantId, string UserId, EventType Type, double? Value, DateTimeOffset Timestamp, long? SequenceNumber);
 
+/// <summary>
+/// Where an accepted event came from: its line (or -1), the position of its record in the submitted body (offset -1 when
+/// unknown), its Event Hubs sequence number, and its fields written back as JSON for when the body is not at hand.
+/// </summary>
+public sealed record AcceptedEventSource(string EventId, int Line, int RawOffset, int RawLength, long? SequenceNumber, string Reconstructed);
+
 /// <summary>The serialisable outcome of parsing a batch: what the host logs and returns to the sender.</summary>
 public sealed record BatchSummary(
     string Identity, string Source, int Records, int Accepted, int Quarantined, IReadOnlyDictionary<string, int> QuarantinedByReason);
@@ -89,6 +95,26 @@ public sealed class EventBatch : IDisposable
                 new DateTimeOffset(e.TimestampTicks, TimeSpan.Zero),
                 e.SequenceNumber >= 0 ? e.SequenceNumber : null);
         }
+    }
+
+    /// <summary>Where accepted event <paramref name="index"/> came from, to quarantine it after the fact.</summary>
+    public AcceptedEventSource Source(int index)
+    {
+        var events = _events ?? throw Disposed();
+        if ((uint)index >= (uint)_count) throw new ArgumentOutOfRangeException(nameof(index));
+        var e = events[index];
+        var readable = Events().ElementAt(index);
+        var reconstructed = System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object?>
+        {
+            ["eventId"] = readable.EventId,
+            ["experiment"] = readable.ExperimentId,
+            ["variant"] = readable.VariantId,
+            ["user"] = readable.UserId,
+            ["type"] = readable.Type.ToString().ToLowerInvariant(),
+            ["value"] = readable.Value,
+            ["timestamp"] = readable.Timestamp.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+        }, Serialization.ExperimentsJsonContext.Default.DictionaryStringObject);
+        return new AcceptedEventSource(readable.EventId, e.Line, e.RawOffset, e.RawLength, readable.SequenceNumber, reconstructed);
     }
 
     /// <summary>Returns the event storage to the pool; the batch cannot be applied afterwards.</summary>

@@ -12,8 +12,9 @@ namespace Serverless.Functions.Functions;
 /// <summary>
 /// A/B events from Event Hubs. Each delivery is one batch (one JSON event per message), handed as JSON lines to
 /// the same <see cref="EventIngestion"/> as <c>POST /api/events</c> and the JSONL replay: it validates and stores
-/// the batch under its content identity and starts ExperimentAggregation with an instance id derived from it, so a
-/// batch Event Hubs delivers twice (at-least-once) is applied once.
+/// the batch and hands it to the experiment shards' aggregators; a batch Event Hubs delivers twice (at-least-once) is
+/// counted once (by its identity, and by each event's eventId). When applying lags beyond its bound the trigger waits and
+/// submits again: Event Hubs is pulled, so waiting here is the backpressure.
 /// </summary>
 public sealed class EventHubFunctions(DurableTaskRegistry registry, ILogger<EventHubFunctions> logger)
 {
@@ -30,10 +31,22 @@ public sealed class EventHubFunctions(DurableTaskRegistry registry, ILogger<Even
         var ingestion = ActivatorUtilities.CreateInstance<EventIngestion>(context.InstanceServices, new DurableClientAdapter(client, registry));
         try
         {
-            var submission = await ingestion.SubmitAsync(body, BatchFormats.JsonLines, $"event hubs delivery {context.InvocationId}",
-                cancellationToken: context.CancellationToken);
-            logger.LogInformation("Event Hubs batch of {Events} events: {Accepted} accepted, {Quarantined} quarantined, instance {InstanceId}{Duplicate}",
-                events.Length, submission.Accepted, submission.Quarantined, submission.InstanceId, submission.Duplicate ? " (already submitted)" : "");
+            BatchSubmission submission;
+            while (true)
+            {
+                try
+                {
+                    submission = await ingestion.SubmitAsync(body, BatchFormats.JsonLines, $"event hubs delivery {context.InvocationId}",
+                        cancellationToken: context.CancellationToken);
+                    break;
+                }
+                catch (IngestionBackpressureException ex)
+                {
+                    await Task.Delay(ex.RetryAfter, context.CancellationToken);
+                }
+            }
+            logger.LogInformation("Event Hubs batch of {Events} events: {Accepted} accepted, {Quarantined} quarantined, pending for {Aggregators}{Duplicate}",
+                events.Length, submission.Accepted, submission.Quarantined, string.Join(", ", submission.Aggregators), submission.Duplicate ? " (already submitted)" : "");
         }
         catch (EmptyBatchException)
         {
