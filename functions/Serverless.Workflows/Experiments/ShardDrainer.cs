@@ -132,6 +132,8 @@ public sealed class ShardDrainer(
         var etag = await states.CommitAsync(slot.Loaded, cancellationToken).ConfigureAwait(false);
         slot.Loaded = slot.Loaded with { ETag = etag };
         var committedAt = time.GetUtcNow();
+        lag.Applied(experimentId, shard, taken.Select(t => t.Path));
+        metrics.RecordRound(experimentId, shard, taken.Count, applied, skipped, refused, taken.Select(t => (committedAt - t.AcknowledgedAt, t.Events)), clock.Elapsed);
 
         var totalEvents = aggregate.TotalEvents;
         // With parts left over, only what was acknowledged before the oldest of them is known to be applied (a part is written before it is acknowledged).
@@ -142,8 +144,6 @@ public sealed class ShardDrainer(
             JsonSerializer.SerializeToUtf8Bytes(status, ExperimentDocumentsJsonContext.Default.ShardStatus), BlobWriteCondition.Overwrite, cancellationToken).ConfigureAwait(false);
         foreach (var part in taken) await blobs.DeleteAsync(part.Path, cancellationToken).ConfigureAwait(false);
 
-        lag.Applied(experimentId, shard, taken.Select(t => t.Path));
-        metrics.RecordRound(experimentId, shard, taken.Count, applied, skipped, refused, taken.Select(t => (committedAt - t.AcknowledgedAt, t.Events)), clock.Elapsed);
         _logger.LogInformation("Shard {Experiment}/{Shard}: {Parts} part(s), {Applied} events applied, {Skipped} counted before, {Refused} quarantined in {Ms} ms",
             experimentId, shard, taken.Count, applied, skipped, refused, clock.ElapsedMilliseconds);
         return new DrainResult(experimentId, shard, taken.Count, applied, skipped, refused, more, totalEvents);

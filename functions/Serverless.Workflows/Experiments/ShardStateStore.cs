@@ -80,6 +80,8 @@ public sealed class ShardStateStore(IBlobStore blobs, ExperimentsSettings settin
         var aggregate = loaded.Aggregate;
         var dedupe = aggregate.Dedupe;
         var obsolete = new List<string>();
+        var path = ExperimentKeys.ShardStatePath(aggregate.ExperimentId, aggregate.Shard);
+        var condition = loaded.ETag is null ? BlobWriteCondition.IfAbsent : BlobWriteCondition.IfMatch(loaded.ETag);
         dedupe.EnforceBounds();
 
         var count = dedupe.NewEntryCount;
@@ -93,15 +95,22 @@ public sealed class ShardStateStore(IBlobStore blobs, ExperimentsSettings settin
             var bodies = new List<ReadOnlyMemory<byte>>();
             foreach (var segment in merge)
             {
-                bodies.Add(await blobs.ReadAllBytesAsync(ExperimentKeys.DedupeSegmentPath(aggregate.ExperimentId, aggregate.Shard, segment.Name), cancellationToken).ConfigureAwait(false));
+                var segmentPath = ExperimentKeys.DedupeSegmentPath(aggregate.ExperimentId, aggregate.Shard, segment.Name);
+                try
+                {
+                    bodies.Add(await blobs.ReadAllBytesAsync(segmentPath, cancellationToken).ConfigureAwait(false));
+                }
+                catch (BlobNotFoundException ex)
+                {
+                    // Another writer merged it away after this state was loaded: this state is stale, as a failed ETag would say.
+                    throw new BlobPreconditionFailedException(path, condition, BlobPreconditionFailure.ETagMismatch, ex);
+                }
             }
             var merged = dedupe.MergeSegments(bodies, out var mergedCount, out var mergedMin, out var mergedMax);
             dedupe.ReplaceSegments(merge, await WriteSegmentAsync(aggregate, merged, mergedCount, mergedMin, mergedMax, cancellationToken).ConfigureAwait(false));
             obsolete.AddRange(merge.Select(s => s.Name));
         }
 
-        var path = ExperimentKeys.ShardStatePath(aggregate.ExperimentId, aggregate.Shard);
-        var condition = loaded.ETag is null ? BlobWriteCondition.IfAbsent : BlobWriteCondition.IfMatch(loaded.ETag);
         var written = await blobs.WriteAsync(path, aggregate.ToBinary(), condition, cancellationToken).ConfigureAwait(false);
         foreach (var name in obsolete)
         {
