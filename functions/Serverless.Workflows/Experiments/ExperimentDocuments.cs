@@ -19,7 +19,8 @@ public sealed record StoredExperimentDefinition(string Id, string Source, DateTi
 
 /// <summary>
 /// What a recomputation publishes for the dashboard and <c>GET /api/experiments/{id}</c>: the aggregate figures,
-/// statistics and the allocation decision, with the aggregate version (hash, event count) they came from.
+/// statistics and the allocation decision, with the version of the figures they came from (<see cref="AggregateHash"/>: each
+/// shard's count of applied events, which changes exactly when an event is counted) and the event count.
 /// <see cref="AsOf"/> is the instant of the latest event counted (the statistics' and weights' "now"), <see cref="ComputedAt"/>
 /// the orchestration time of the recomputation.
 /// </summary>

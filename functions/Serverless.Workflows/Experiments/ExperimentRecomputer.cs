@@ -43,14 +43,14 @@ public sealed class ExperimentRecomputer(
         if (statuses.Count == 0) return new RecomputeResult(definition.Id, false, "no events yet");
         var published = await documents.ReadAsync(partition, ExperimentKeys.AnalysisId, ExperimentDocumentsJsonContext.Default.PublishedAnalysis, cancellationToken).ConfigureAwait(false);
         var requestedAt = new DateTimeOffset(DateTime.SpecifyKind(request.RequestedAt, DateTimeKind.Utc));
-        if (published is not null && published.Value.AggregateHash == Version(statuses.Select(s => (s.Shard, s.StateETag)))) return new RecomputeResult(definition.Id, false, "aggregate unchanged");
+        if (published is not null && published.Value.AggregateHash == Version(statuses.Select(s => (s.Shard, s.TotalEvents)))) return new RecomputeResult(definition.Id, false, "aggregate unchanged");
         var reason = WhyDue(published?.Value, statuses.Sum(s => s.TotalEvents), request.Force, requestedAt);
         if (reason is null) return new RecomputeResult(definition.Id, false, "not due");
 
         var loaded = await states.LoadAllStatesAsync(definition.Id, cancellationToken).ConfigureAwait(false);
         if (loaded.Count == 0) return new RecomputeResult(definition.Id, false, "no events yet");
         var shards = loaded.Select(l => l.Aggregate).ToList();
-        var aggregateHash = Version(loaded.Select(l => (l.Aggregate.Shard, l.ETag!)));
+        var aggregateHash = Version(loaded.Select(l => (l.Aggregate.Shard, l.Aggregate.TotalEvents)));
         if (published is not null && published.Value.AggregateHash == aggregateHash) return new RecomputeResult(definition.Id, false, "aggregate unchanged");
 
         var allocationDocument = await documents.ReadAsync(partition, ExperimentKeys.AllocationId, ExperimentDocumentsJsonContext.Default.AllocationState, cancellationToken).ConfigureAwait(false);
@@ -93,10 +93,13 @@ public sealed class ExperimentRecomputer(
     public Task<RecomputeResult> RecomputeNowAsync(string experimentId, DateTimeOffset now, CancellationToken cancellationToken = default) =>
         RecomputeIfDueAsync(new RecomputeRequest(experimentId, now.UtcDateTime, Force: true), cancellationToken);
 
-    /// <summary>One token for the versions of all shards' states: equal exactly when no shard changed.</summary>
-    private static string Version(IEnumerable<(int Shard, string ETag)> shards) =>
-        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(
-            string.Join("\n", shards.OrderBy(s => s.Shard).Select(s => $"{s.Shard}:{s.ETag}")))));
+    /// <summary>
+    /// One token for what all shards counted: equal exactly when no event was applied since. Events are only ever added, so a
+    /// shard's event count versions its figures; replays change the ledger and dedupe counters but not this, so they never
+    /// move a bandit's weights another step.
+    /// </summary>
+    private static string Version(IEnumerable<(int Shard, long TotalEvents)> shards) =>
+        "events:" + string.Join(",", shards.OrderBy(s => s.Shard).Select(s => $"{s.Shard}={s.TotalEvents}"));
 
     /// <summary>The weights served to new users: the published allocation, or the definition's initial weights.</summary>
     public async Task<AllocationState> GetAllocationAsync(ExperimentDefinition definition, CancellationToken cancellationToken = default)
