@@ -19,10 +19,10 @@ public static class ExperimentAnalyzer
     /// <summary>Over all shards of the experiment; <paramref name="previous"/> (the last published report) carries the always-valid p-values forward.</summary>
     public static ExperimentAnalysis Recompute(
         ExperimentDefinition definition, IReadOnlyList<ExperimentAggregate> shards, AllocationState? allocation, DateTimeOffset now,
-        StatisticsOptions? options = null, StatisticsReport? previous = null)
+        StatisticsOptions? options = null, StatisticsReport? previous = null, IReadOnlyList<string>? shardVersions = null)
     {
         allocation ??= AllocationState.Initial(definition);
-        var statistics = ExperimentStatistics.Compute(definition, shards, allocation, now, options, previous);
+        var statistics = ExperimentStatistics.Compute(definition, shards, allocation, now, options, previous, shardVersions);
         return new ExperimentAnalysis(statistics, BanditAllocator.Update(definition, allocation, statistics, now));
     }
 }

@@ -19,10 +19,12 @@ public static class ExperimentStatistics
     /// <summary>
     /// The report over all shards of the experiment: their summaries and per-period counts add up (a user lives in one
     /// shard). <paramref name="previous"/> is the last published report: the always-valid p-values never rise above it.
+    /// <paramref name="shardVersions"/>, when the host has them (the stored states' content hashes or ETags), stand for the
+    /// shards in the manifest's data hash instead of their canonical JSON, which is costly to write for millions of users.
     /// </summary>
     public static StatisticsReport Compute(
         ExperimentDefinition definition, IReadOnlyList<ExperimentAggregate> shards, AllocationState? allocation, DateTimeOffset now,
-        StatisticsOptions? options = null, StatisticsReport? previous = null)
+        StatisticsOptions? options = null, StatisticsReport? previous = null, IReadOnlyList<string>? shardVersions = null)
     {
         ArgumentNullException.ThrowIfNull(definition);
         ArgumentNullException.ThrowIfNull(shards);
@@ -74,7 +76,7 @@ public static class ExperimentStatistics
                 + "; lift log-ratio delta-method interval; mSPRT always-valid p-value and confidence sequence (normal mixture, GrowthBook tuning)"
                 + "; chi-square SRM per allocation period, combined",
         };
-        var manifest = new ArtifactManifest("experiment-statistics", ArtifactManifest.CurrentCodeVersion, DataHash(shards, allocation), parameters, now);
+        var manifest = new ArtifactManifest("experiment-statistics", ArtifactManifest.CurrentCodeVersion, DataHash(shards, allocation, shardVersions), parameters, now);
         return new StatisticsReport(definition.Id, definition.PrimaryMetric, definition.ControlVariantId, variants, sampleRatio, quality, manifest)
         {
             Inference = options.Inference,
@@ -82,14 +84,25 @@ public static class ExperimentStatistics
         };
     }
 
-    /// <summary>SHA-256 over each shard's canonical aggregate JSON and the allocation JSON: the inputs of the statistics.</summary>
-    internal static string DataHash(IReadOnlyList<ExperimentAggregate> shards, AllocationState allocation)
+    /// <summary>SHA-256 over each shard's canonical aggregate JSON (or its stored version) and the allocation JSON: the inputs of the statistics.</summary>
+    internal static string DataHash(IReadOnlyList<ExperimentAggregate> shards, AllocationState allocation, IReadOnlyList<string>? shardVersions = null)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (var shard in shards.OrderBy(s => s.Shard))
+        if (shardVersions is not null)
         {
-            hash.AppendData(shard.ToUtf8Json());
-            hash.AppendData("\n"u8);
+            foreach (var version in shardVersions)
+            {
+                hash.AppendData(System.Text.Encoding.UTF8.GetBytes(version));
+                hash.AppendData("\n"u8);
+            }
+        }
+        else
+        {
+            foreach (var shard in shards.OrderBy(s => s.Shard))
+            {
+                hash.AppendData(shard.ToUtf8Json());
+                hash.AppendData("\n"u8);
+            }
         }
         hash.AppendData(JsonSerializer.SerializeToUtf8Bytes(allocation, ExperimentsJsonContext.Default.AllocationState));
         return Convert.ToHexStringLower(hash.GetHashAndReset());

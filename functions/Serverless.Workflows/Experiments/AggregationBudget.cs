@@ -12,8 +12,11 @@ public sealed class AggregationBudget(ExperimentsSettings settings)
 
     public int Slots => settings.ApplyConcurrency;
 
-    /// <summary>Batches parsed at once on the ingestion path (<see cref="ExperimentsSettings.IngestionConcurrency"/>): more requests wait without a thread.</summary>
-    public SemaphoreSlim Parsing { get; } = new(settings.IngestionConcurrency, settings.IngestionConcurrency);
+    /// <summary>
+    /// Batches submitted at once (<see cref="ExperimentsSettings.IngestionConcurrency"/>): parsing takes CPU and the storage
+    /// writes block threads, so more requests wait here without a thread and the rest of the API keeps the thread pool.
+    /// </summary>
+    public SemaphoreSlim Ingesting { get; } = new(settings.IngestionConcurrency, settings.IngestionConcurrency);
 
     public async Task<T> RunAsync<T>(Func<Task<T>> work, CancellationToken cancellationToken)
     {

@@ -47,64 +47,74 @@ public sealed class EventIngestion(
         IReadOnlyList<string> experiments;
         IReadOnlyList<ShardBatchPart> parts;
         List<QuarantinedEvent> quarantined;
-        var identityKey = "";
-        await budget.Parsing.WaitAsync(cancellationToken).ConfigureAwait(false);
+        string identityKey;
+        // A bounded number of submissions at once: their storage writes block threads (file I/O), and the API must keep some.
+        await budget.Ingesting.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            using var parser = new EventBatchParser(catalog, now + settings.MaxFutureSkew);
-            using var batch = format == BatchFormats.JsonArray ? parser.ParseJsonArray(body.Span, source) : parser.ParseJsonLines(body.Span, source, firstLineNumber);
-            summary = batch.Summarize();
-            experiments = batch.ExperimentIds;
-            identityKey = batch.Identity.Key;
-            quarantined = batch.Quarantined.ToList();
-            parts = ShardBatchCodec.Split(batch, _ => settings.ShardsPerExperiment, now, ExperimentKeys.BatchPath(identityKey, format));
+            using (var parser = new EventBatchParser(catalog, now + settings.MaxFutureSkew))
+            using (var batch = format == BatchFormats.JsonArray ? parser.ParseJsonArray(body.Span, source) : parser.ParseJsonLines(body.Span, source, firstLineNumber))
+            {
+                summary = batch.Summarize();
+                experiments = batch.ExperimentIds;
+                identityKey = batch.Identity.Key;
+                quarantined = batch.Quarantined.ToList();
+                parts = ShardBatchCodec.Split(batch, _ => settings.ShardsPerExperiment, now, ExperimentKeys.BatchPath(identityKey, format));
+            }
+            if (summary.Records == 0) throw new EmptyBatchException(source);
+
+            // The body (for the raw text of events refused later), the quarantined records and one part per experiment shard,
+            // written side by side; all are durable before the batch is acknowledged.
+            var path = ExperimentKeys.BatchPath(identityKey, format);
+            var quarantinePath = quarantined.Count > 0 ? ExperimentKeys.QuarantinePath(identityKey) : null;
+            var pendingPaths = parts.Select(part => ExperimentKeys.PendingPath(part.ExperimentId, part.Shard, identityKey)).ToList();
+            var writes = new List<Task>(parts.Count + 2);
+            var stored = StoreBodyAsync(path, body, cancellationToken);
+            writes.Add(stored);
+            if (quarantinePath is not null)
+            {
+                writes.Add(blobs.WriteAsync(quarantinePath, JsonSerializer.SerializeToUtf8Bytes(quarantined, ExperimentDocumentsJsonContext.Default.ListQuarantinedEvent),
+                    BlobWriteCondition.Overwrite, cancellationToken));
+            }
+            for (var i = 0; i < parts.Count; i++) writes.Add(WritePartAsync(pendingPaths[i], parts[i].Encoded, cancellationToken));
+            await Task.WhenAll(writes).ConfigureAwait(false);
+            for (var i = 0; i < parts.Count; i++) lag.Acknowledged(parts[i].ExperimentId, parts[i].Shard, pendingPaths[i], now);
+
+            var aggregators = parts.Select(p => (p.ExperimentId, p.Shard)).Distinct().ToList();
+            await Task.WhenAll(aggregators.Select(a => waker.WakeAsync(client, a.ExperimentId, a.Shard, cancellationToken))).ConfigureAwait(false);
+            return new BatchSubmission(identityKey, path, summary.Records, summary.Accepted, summary.Quarantined, summary.QuarantinedByReason, experiments,
+                await stored.ConfigureAwait(false), pendingPaths, aggregators.Select(a => ExperimentKeys.AggregatorInstanceId(a.ExperimentId, a.Shard)).ToList(), quarantinePath);
         }
         finally
         {
-            budget.Parsing.Release();
+            budget.Ingesting.Release();
         }
-        if (summary.Records == 0) throw new EmptyBatchException(source);
+    }
 
-        var path = ExperimentKeys.BatchPath(identityKey, format);
-        var duplicate = false;
+    /// <summary>Stores the body once under its identity; true when it was there already (the same batch sent before).</summary>
+    private async Task<bool> StoreBodyAsync(string path, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    {
         try
         {
-            duplicate = (await blobs.WriteOnceAsync(path, body, cancellationToken).ConfigureAwait(false)).Outcome == WriteOnceOutcome.AlreadyPresent;
+            return (await blobs.WriteOnceAsync(path, body, cancellationToken).ConfigureAwait(false)).Outcome == WriteOnceOutcome.AlreadyPresent;
         }
         catch (BlobContentConflictException)
         {
             // The same records in other bytes (whitespace, property order): the stored copy is the same batch.
-            duplicate = true;
+            return true;
         }
+    }
 
-        string? quarantinePath = null;
-        if (quarantined.Count > 0)
+    /// <summary>Adds a part to a shard's pending list; a part already pending (the same batch sent again) stays as it is.</summary>
+    private async Task WritePartAsync(string path, byte[] encoded, CancellationToken cancellationToken)
+    {
+        try
         {
-            quarantinePath = ExperimentKeys.QuarantinePath(identityKey);
-            await blobs.WriteAsync(quarantinePath, JsonSerializer.SerializeToUtf8Bytes(quarantined, ExperimentDocumentsJsonContext.Default.ListQuarantinedEvent),
-                BlobWriteCondition.Overwrite, cancellationToken).ConfigureAwait(false);
+            await blobs.WriteAsync(path, encoded, BlobWriteCondition.IfAbsent, cancellationToken).ConfigureAwait(false);
         }
-
-        // Each part is written before it is acknowledged; a part already pending (the same batch sent again) stays as it is.
-        var pendingPaths = new List<string>(parts.Count);
-        foreach (var part in parts)
+        catch (BlobPreconditionFailedException)
         {
-            var pendingPath = ExperimentKeys.PendingPath(part.ExperimentId, part.Shard, identityKey);
-            try
-            {
-                await blobs.WriteAsync(pendingPath, part.Encoded, BlobWriteCondition.IfAbsent, cancellationToken).ConfigureAwait(false);
-            }
-            catch (BlobPreconditionFailedException)
-            {
-            }
-            pendingPaths.Add(pendingPath);
-            lag.Acknowledged(part.ExperimentId, part.Shard, pendingPath, now);
         }
-        var aggregators = parts.Select(p => (p.ExperimentId, p.Shard)).Distinct().ToList();
-        await Task.WhenAll(aggregators.Select(a => waker.WakeAsync(client, a.ExperimentId, a.Shard, cancellationToken))).ConfigureAwait(false);
-
-        return new BatchSubmission(identityKey, path, summary.Records, summary.Accepted, summary.Quarantined, summary.QuarantinedByReason, experiments,
-            duplicate, pendingPaths, aggregators.Select(a => ExperimentKeys.AggregatorInstanceId(a.ExperimentId, a.Shard)).ToList(), quarantinePath);
     }
 
     /// <summary>Waits until every part of <paramref name="submission"/> has been applied (its pending blob is gone), or the deadline passes.</summary>

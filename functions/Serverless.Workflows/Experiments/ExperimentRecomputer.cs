@@ -61,7 +61,8 @@ public sealed class ExperimentRecomputer(
         var lastChange = allocation.History.Count > 0 ? allocation.History[^1].EffectiveFrom : DateTimeOffset.MinValue;
         var asOf = latestEvent > lastChange ? latestEvent : lastChange;
 
-        var analysis = ExperimentAnalyzer.Recompute(definition, shards, allocation, asOf, settings.Statistics, published?.Value.Statistics);
+        var analysis = ExperimentAnalyzer.Recompute(definition, shards, allocation, asOf, settings.Statistics, published?.Value.Statistics,
+            loaded.Select(l => $"{l.Aggregate.Shard}:{l.ETag}").ToList());
         var next = analysis.Allocation.State;
         try
         {

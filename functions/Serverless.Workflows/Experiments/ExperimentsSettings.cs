@@ -19,8 +19,8 @@ public sealed record ExperimentsSettings
     /// <summary>Statistics and weights are recomputed at least this often while new events arrive.</summary>
     public TimeSpan RecomputeInterval { get; init; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>...and whenever this many events were applied since the last recomputation.</summary>
-    public long RecomputeEveryEvents { get; init; } = 10_000;
+    /// <summary>...and whenever this many events were applied since the last recomputation (at high rates the interval rarely matters).</summary>
+    public long RecomputeEveryEvents { get; init; } = 1_000_000;
 
     /// <summary>How many read-apply-write rounds one drain makes against a concurrent writer (a stale instance) before the activity fails (and is retried).</summary>
     public int MaxApplyAttempts { get; init; } = 8;
@@ -46,8 +46,8 @@ public sealed record ExperimentsSettings
     /// <summary>Apply rounds and recomputations running at once in this process: aggregation's own budget, so other workflows keep the rest.</summary>
     public int ApplyConcurrency { get; init; } = Math.Max(1, Environment.ProcessorCount / 2);
 
-    /// <summary>Batches parsed at once by ingestion in this process; more wait (without holding a thread).</summary>
-    public int IngestionConcurrency { get; init; } = Math.Max(2, Environment.ProcessorCount);
+    /// <summary>Batches submitted at once by ingestion in this process (parse and storage writes); more wait without holding a thread.</summary>
+    public int IngestionConcurrency { get; init; } = Math.Max(4, 2 * Environment.ProcessorCount);
 
     /// <summary>Most events one apply round takes from a shard's pending list (bounds its memory and time).</summary>
     public int MaxEventsPerRound { get; init; } = 1_000_000;
