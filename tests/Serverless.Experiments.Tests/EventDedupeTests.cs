@@ -132,7 +132,7 @@ public class EventDedupeTests
             var merge = aggregate.Dedupe.PlanMerge();
             if (merge.Count >= 2)
             {
-                var merged = aggregate.Dedupe.MergeSegments(merge.Select(m => (ReadOnlyMemory<byte>)segments[m.Name]), out var n, out var lo, out var hi);
+                var merged = aggregate.Dedupe.MergeSegments(merge.Select(m => (ReadOnlyMemory<byte>)segments[m.Name]).ToList(), out var n, out var lo, out var hi);
                 var mergedName = $"m{round}";
                 segments[mergedName] = merged;
                 aggregate.Dedupe.ReplaceSegments(merge, new DedupeSegment(mergedName, n, lo, hi));

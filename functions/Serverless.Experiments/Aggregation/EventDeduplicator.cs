@@ -235,13 +235,13 @@ public sealed class EventDeduplicator
     }
 
     /// <summary>Concatenates segment bodies, leaving out entries before the horizon.</summary>
-    public byte[] MergeSegments(IEnumerable<ReadOnlyMemory<byte>> bodies, out long entries, out uint minSecond, out uint maxSecond)
+    public byte[] MergeSegments(IReadOnlyList<ReadOnlyMemory<byte>> bodies, out long entries, out uint minSecond, out uint maxSecond)
     {
-        using var output = new MemoryStream();
-        entries = 0;
+        ArgumentNullException.ThrowIfNull(bodies);
+        var output = new byte[bodies.Sum(b => (long)b.Length)];
+        var written = 0;
         minSecond = uint.MaxValue;
         maxSecond = 0;
-        Span<byte> buffer = stackalloc byte[EntryBytes];
         foreach (var body in bodies)
         {
             CheckBody(body.Length);
@@ -249,15 +249,15 @@ public sealed class EventDeduplicator
             {
                 var e = Read(body.Span[offset..]);
                 if (e.Second < HorizonSecond) continue;
-                Write(buffer, e);
-                output.Write(buffer);
-                entries++;
+                Write(output.AsSpan(written), e);
+                written += EntryBytes;
                 if (e.Second < minSecond) minSecond = e.Second;
                 if (e.Second > maxSecond) maxSecond = e.Second;
             }
         }
+        entries = written / EntryBytes;
         if (entries == 0) minSecond = 0;
-        return output.ToArray();
+        return written == output.Length ? output : output[..written];
     }
 
     /// <summary>Loads a persisted segment's entries (a restart), skipping those before the horizon.</summary>

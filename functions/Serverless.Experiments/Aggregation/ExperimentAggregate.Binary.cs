@@ -14,8 +14,19 @@ public sealed partial class ExperimentAggregate
     /// </summary>
     public byte[] ToBinary()
     {
-        var buffer = new ArrayBufferWriter<byte>(64 * 1024 + _users.Count * 48);
-        var w = new BinaryStateWriter(buffer);
+        var buffer = new ArrayBufferWriter<byte>(BinarySizeHint);
+        WriteBinary(buffer);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>A buffer size that usually holds <see cref="WriteBinary"/>'s output without growing.</summary>
+    public int BinarySizeHint => 64 * 1024 + _users.Count * 48 + _pendingValues.Count * 64;
+
+    /// <summary>Writes what <see cref="ToBinary"/> returns into <paramref name="output"/> (no copy for the caller to make).</summary>
+    public void WriteBinary(IBufferWriter<byte> output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        var w = new BinaryStateWriter(output);
         w.Bytes(BinaryMagic);
         w.String(ExperimentId);
         w.Int32(Shard);
@@ -97,7 +108,6 @@ public sealed partial class ExperimentAggregate
                 w.Int64(p.Micros);
             }
         }
-        return buffer.WrittenSpan.ToArray();
     }
 
     /// <summary>

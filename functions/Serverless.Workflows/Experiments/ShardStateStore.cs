@@ -111,7 +111,9 @@ public sealed class ShardStateStore(IBlobStore blobs, ExperimentsSettings settin
             obsolete.AddRange(merge.Select(s => s.Name));
         }
 
-        var written = await blobs.WriteAsync(path, aggregate.ToBinary(), condition, cancellationToken).ConfigureAwait(false);
+        var state = new System.Buffers.ArrayBufferWriter<byte>(aggregate.BinarySizeHint);
+        aggregate.WriteBinary(state);
+        var written = await blobs.WriteAsync(path, state.WrittenMemory, condition, cancellationToken).ConfigureAwait(false);
         foreach (var name in obsolete)
         {
             await blobs.DeleteAsync(ExperimentKeys.DedupeSegmentPath(aggregate.ExperimentId, aggregate.Shard, name), cancellationToken).ConfigureAwait(false);

@@ -34,9 +34,10 @@ public sealed class EventsHostBenchmark : IBenchmark
         var batch = context.GetInt("batch", 1000);
         var smallBatch = context.GetInt("small-batch", 10);
         var users = context.GetInt("users", 200_000);
+        var dedupeMax = context.GetString("dedupe-max", "");
 
-        var large = await RunScenarioAsync(context, $"{clients} clients x {batch}", clients, batch, seconds, users, cancellationToken);
-        var small = await RunScenarioAsync(context, $"1 client x {smallBatch}", 1, smallBatch, seconds, users, cancellationToken);
+        var large = await RunScenarioAsync(context, $"{clients} clients x {batch}", clients, batch, seconds, users, dedupeMax, cancellationToken);
+        var small = await RunScenarioAsync(context, $"1 client x {smallBatch}", 1, smallBatch, seconds, users, dedupeMax, cancellationToken);
 
         var metrics = new List<BenchmarkMetric>();
         foreach (var run in new[] { large, small })
@@ -48,7 +49,8 @@ public sealed class EventsHostBenchmark : IBenchmark
             metrics.Add(new($"{run.Label}: ack->applied lag max", run.LagMaxMs, "ms"));
             metrics.Add(new($"{run.Label}: GET /api/workflows p50", run.GetP50Ms, "ms", $"{run.Gets:N0} GETs during the load"));
             metrics.Add(new($"{run.Label}: GET /api/workflows p99", run.GetP99Ms, "ms"));
-            metrics.Add(new($"{run.Label}: host peak RSS", run.PeakRssMiB, "MiB", $"after the load {run.EndRssMiB:N0} MiB"));
+            metrics.Add(new($"{run.Label}: host peak RSS", run.PeakRssMiB, "MiB", $"RSS every 10 s: {string.Join(", ", run.RssTimeline.Select(r => r.ToString("N0", CultureInfo.InvariantCulture)))} MiB; after {run.EndRssMiB:N0}"));
+            metrics.Add(new($"{run.Label}: host CPU per event", run.CpuMicrosecondsPerEvent, "µs", $"{run.CpuSeconds:N1} CPU-s over load and catch-up: {1e6 / run.CpuMicrosecondsPerEvent * 2:N0} events/s if the host had both cores to itself"));
             metrics.Add(new($"{run.Label}: apply rounds", run.Rounds, "rounds", $"{run.Applied / Math.Max(1, run.Rounds):N0} events per round on average"));
         }
         var goal = large.AppliedPerSecond >= 200_000 && large.LagMaxMs <= 10_000 && large.GetP99Ms < 100;
@@ -59,6 +61,7 @@ public sealed class EventsHostBenchmark : IBenchmark
             ["batch"] = batch.ToString(CultureInfo.InvariantCulture),
             ["small-batch"] = smallBatch.ToString(CultureInfo.InvariantCulture),
             ["users"] = users.ToString(CultureInfo.InvariantCulture),
+            ["dedupe-max"] = dedupeMax.Length == 0 ? "default" : dedupeMax,
         };
         return new BenchmarkReport(Name, metrics, parameters,
             Comparison: $"same run: {large.Label} {large.AppliedPerSecond:N0} events/s applied vs {small.Label} {small.AppliedPerSecond:N0} events/s",
@@ -68,14 +71,15 @@ public sealed class EventsHostBenchmark : IBenchmark
 
     private sealed record ScenarioResult(
         string Label, long Requests, long Refused, long Acknowledged, double AcknowledgedPerSecond, long Applied, double AppliedSeconds, double AppliedPerSecond,
-        double CatchUpSeconds, double LagP50Ms, double LagP99Ms, double LagMaxMs, long Gets, double GetP50Ms, double GetP99Ms, double PeakRssMiB, double EndRssMiB, long Rounds);
+        double CatchUpSeconds, double LagP50Ms, double LagP99Ms, double LagMaxMs, long Gets, double GetP50Ms, double GetP99Ms, double PeakRssMiB, double EndRssMiB, long Rounds,
+        IReadOnlyList<double> RssTimeline, double CpuSeconds, double CpuMicrosecondsPerEvent);
 
     private static async Task<ScenarioResult> RunScenarioAsync(
-        BenchmarkContext context, string label, int clients, int batchSize, int seconds, int users, CancellationToken cancellationToken)
+        BenchmarkContext context, string label, int clients, int batchSize, int seconds, int users, string dedupeMax, CancellationToken cancellationToken)
     {
         var folder = Path.Combine(context.WorkDirectory, "host-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(folder);
-        using var host = StartHost(folder);
+        using var host = StartHost(folder, dedupeMax);
         try
         {
             var address = await ReadAddressAsync(host, cancellationToken);
@@ -91,6 +95,8 @@ public sealed class EventsHostBenchmark : IBenchmark
             long requests = 0, refused = 0, acknowledged = 0;
             var gets = new ConcurrentBag<double>();
             var peakRss = 0.0;
+            var timeline = new List<double>();
+            var cpuBefore = CpuSeconds(host.Id);
             var load = Stopwatch.StartNew();
             var senders = Enumerable.Range(0, clients).Select(client => Task.Run(async () =>
             {
@@ -125,7 +131,9 @@ public sealed class EventsHostBenchmark : IBenchmark
                     response.EnsureSuccessStatusCode();
                     await response.Content.ReadAsByteArrayAsync(cancellationToken);
                     gets.Add(watch.Elapsed.TotalMilliseconds);
-                    peakRss = Math.Max(peakRss, Rss(host.Id).Current);
+                    var now = Rss(host.Id).Current;
+                    peakRss = Math.Max(peakRss, now);
+                    if (load.Elapsed.TotalSeconds >= 10 * (timeline.Count + 1)) timeline.Add(now);
                     await Task.Delay(50, cancellationToken);
                 }
             }, cancellationToken);
@@ -146,13 +154,15 @@ public sealed class EventsHostBenchmark : IBenchmark
                 await Task.Delay(20, cancellationToken);
             }
             var appliedSeconds = load.Elapsed.TotalSeconds;
+            var cpu = CpuSeconds(host.Id) - cpuBefore;
             var rss = Rss(host.Id);
             var snapshot = status.GetProperty("applied");
             var appliedEvents = snapshot.GetProperty("eventsApplied").GetInt64();
             var sorted = gets.Order().ToList();
             var result = new ScenarioResult(label, requests, refused, acknowledged, acknowledged / loadSeconds, appliedEvents, appliedSeconds, appliedEvents / appliedSeconds,
                 appliedSeconds - loadSeconds, snapshot.GetProperty("lagP50Ms").GetDouble(), snapshot.GetProperty("lagP99Ms").GetDouble(), snapshot.GetProperty("lagMaxMs").GetDouble(),
-                sorted.Count, Percentile(sorted, 0.50), Percentile(sorted, 0.99), Math.Max(peakRss, rss.Peak), rss.Current, snapshot.GetProperty("rounds").GetInt64());
+                sorted.Count, Percentile(sorted, 0.50), Percentile(sorted, 0.99), Math.Max(peakRss, rss.Peak), rss.Current, snapshot.GetProperty("rounds").GetInt64(),
+                timeline, cpu, cpu * 1e6 / Math.Max(1, appliedEvents));
             context.Progress($"{label}: {result.AppliedPerSecond:N0} events/s applied, lag p99 {result.LagP99Ms:N0} ms (max {result.LagMaxMs:N0}), GET p99 {result.GetP99Ms:N1} ms, peak RSS {result.PeakRssMiB:N0} MiB");
             return result;
         }
@@ -193,7 +203,22 @@ public sealed class EventsHostBenchmark : IBenchmark
         static double KiB(string line) => double.Parse(line.Split(':')[1].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
     }
 
-    private static Process StartHost(string folder)
+    /// <summary>User plus system CPU time of a process so far, from /proc (clock ticks of 1/100 s).</summary>
+    private static double CpuSeconds(int pid)
+    {
+        try
+        {
+            var fields = File.ReadAllText($"/proc/{pid}/stat").Split(')')[^1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            // After the command name: state is field 3, utime 14 and stime 15 (1-based) of the whole line.
+            return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
+    private static Process StartHost(string folder, string dedupeMax)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -205,6 +230,7 @@ public sealed class EventsHostBenchmark : IBenchmark
         foreach (var arg in new[] { "host", "--port", "0", "--no-schedules" }) start.ArgumentList.Add(arg);
         start.Environment["Serverless__Host__Keys"] = Key;
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        if (dedupeMax.Length > 0) start.Environment["Serverless__Experiments__DedupeMaxEntries"] = dedupeMax;
         var process = Process.Start(start)!;
         // Nobody reads the host's log during the run: drain it so it never blocks on a full pipe.
         process.ErrorDataReceived += (_, _) => { };
