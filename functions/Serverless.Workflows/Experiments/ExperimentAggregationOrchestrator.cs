@@ -9,7 +9,7 @@ namespace Serverless.Workflows.Experiments;
 /// (<see cref="DrainExperimentShardActivity"/>); shard 0 then asks for a recomputation of the experiment's statistics,
 /// which happens when the cadence says so. With nothing pending it waits for a <c>wake</c> event (raised by ingestion
 /// after it wrote a part) or, at the latest, the idle poll interval. Every iteration continues as new, so the history
-/// stays a few events long however long the aggregator lives; wake-ups that arrive meanwhile are kept for the next one.
+/// stays a few events long however long the aggregator lives.
 /// </summary>
 /// <remarks>
 /// Why a singleton orchestration per shard rather than durable entities or ETag races: there is exactly one writer per
@@ -59,7 +59,10 @@ public sealed class ExperimentAggregationOrchestrator : TaskOrchestrator<Aggrega
                 }
             }
         }
-        context.ContinueAsNew(input, preserveUnprocessedEvents: true);
+        // Wake-ups received meanwhile are dropped, not carried over (under load they would pile up in every new history):
+        // each was raised after its part was written, so the next iteration's drain, which lists the pending parts first,
+        // takes that part anyway.
+        context.ContinueAsNew(input, preserveUnprocessedEvents: false);
         return "continued";
     }
 }

@@ -166,7 +166,7 @@ public sealed class ShardDrainer(
     {
         try
         {
-            return await blobs.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
+            return await ShardStateStore.ReadWithoutPropertiesAsync(blobs, path, cancellationToken).ConfigureAwait(false);
         }
         catch (BlobNotFoundException)
         {

@@ -62,7 +62,7 @@ public sealed class ShardStateStore(IBlobStore blobs, ExperimentsSettings settin
         foreach (var segment in aggregate.Dedupe.Segments)
         {
             var path = ExperimentKeys.DedupeSegmentPath(definition.Id, shard, segment.Name);
-            aggregate.Dedupe.LoadSegmentEntries(await blobs.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false));
+            aggregate.Dedupe.LoadSegmentEntries(await ReadWithoutPropertiesAsync(blobs, path, cancellationToken).ConfigureAwait(false));
             listed.Add(path);
         }
         await DeleteOrphanSegmentsAsync(definition.Id, shard, listed, cancellationToken).ConfigureAwait(false);
@@ -98,7 +98,7 @@ public sealed class ShardStateStore(IBlobStore blobs, ExperimentsSettings settin
                 var segmentPath = ExperimentKeys.DedupeSegmentPath(aggregate.ExperimentId, aggregate.Shard, segment.Name);
                 try
                 {
-                    bodies.Add(await blobs.ReadAllBytesAsync(segmentPath, cancellationToken).ConfigureAwait(false));
+                    bodies.Add(await ReadWithoutPropertiesAsync(blobs, segmentPath, cancellationToken).ConfigureAwait(false));
                 }
                 catch (BlobNotFoundException ex)
                 {
@@ -119,6 +119,18 @@ public sealed class ShardStateStore(IBlobStore blobs, ExperimentsSettings settin
             await blobs.DeleteAsync(ExperimentKeys.DedupeSegmentPath(aggregate.ExperimentId, aggregate.Shard, name), cancellationToken).ConfigureAwait(false);
         }
         return written.ETag;
+    }
+
+    /// <summary>
+    /// A blob's bytes without its properties: immutable blobs (parts, segments) need no version, and the file store would
+    /// otherwise hash every byte read to compute one.
+    /// </summary>
+    internal static async Task<byte[]> ReadWithoutPropertiesAsync(IBlobStore blobs, string path, CancellationToken cancellationToken)
+    {
+        await using var stream = await blobs.OpenReadAsync(path, cancellationToken).ConfigureAwait(false);
+        using var copy = stream.CanSeek ? new MemoryStream(checked((int)stream.Length)) : new MemoryStream();
+        await stream.CopyToAsync(copy, cancellationToken).ConfigureAwait(false);
+        return copy.Length == copy.Capacity ? copy.GetBuffer() : copy.ToArray();
     }
 
     private async Task<DedupeSegment> WriteSegmentAsync(ExperimentAggregate aggregate, byte[] body, long entries, uint min, uint max, CancellationToken cancellationToken)

@@ -17,7 +17,7 @@ public sealed class ExperimentAggregationOrchestratorTests
         context.Setup(c => c.SetCustomStatus(It.IsAny<object?>())).Callback<object?>(s => Assert.IsType<WorkflowStatus>(s));
         context.Setup(c => c.CallActivityAsync<DrainResult>(DrainExperimentShardActivity.Name, new DrainRequest(input.ExperimentId, input.Shard), ExperimentAggregationOrchestrator.DrainOptions))
             .ReturnsAsync(drained);
-        context.Setup(c => c.ContinueAsNew(It.IsAny<object?>(), true)).Callback<object?, bool>((i, _) => continued.Add(i));
+        context.Setup(c => c.ContinueAsNew(It.IsAny<object?>(), false)).Callback<object?, bool>((i, _) => continued.Add(i));
         return context;
     }
 
