@@ -162,9 +162,15 @@ public sealed class EventDeduplicator
     {
         if (second <= HorizonSecond) return false;
         HorizonSecond = second;
-        var kept = 0L;
-        var table = new Entry[_table.Length];
+        var remaining = 0L;
+        foreach (var entry in _table)
+        {
+            if (entry.Key != 0 && entry.Second >= second) remaining++;
+        }
+        // Rebuilt at the size the remaining entries need, so memory follows the bound down as well as up.
+        var table = new Entry[(int)Math.Max(1024, System.Numerics.BitOperations.RoundUpToPowerOf2((ulong)Math.Max(1, (long)Math.Ceiling(remaining / MaxLoad) + 1)))];
         var mask = table.Length - 1;
+        var kept = 0L;
         foreach (var entry in _table)
         {
             if (entry.Key == 0 || entry.Second < second) continue;

@@ -31,7 +31,7 @@ public sealed record ExperimentsSettings
     /// <summary>Event time over which eventIds are remembered for dedupe.</summary>
     public TimeSpan DedupeWindow { get; init; } = DedupeOptions.Default.Window;
 
-    /// <summary>Most eventIds one shard remembers (16 bytes each, at most twice that in memory); beyond it the oldest are forgotten first.</summary>
+    /// <summary>Most eventIds one shard remembers after each apply round (16-byte slots, at most half full); beyond it the oldest are forgotten first.</summary>
     public long DedupeMaxEntries { get; init; } = DedupeOptions.Default.MaxEntries;
 
     /// <summary>Most batch identities one shard remembers (the cheap first check).</summary>
