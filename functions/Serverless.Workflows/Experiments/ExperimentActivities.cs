@@ -5,15 +5,22 @@ namespace Serverless.Workflows.Experiments;
 /// <summary>Which shard an apply round drains.</summary>
 public sealed record DrainRequest(string ExperimentId, int Shard);
 
-/// <summary>One apply round of a shard (<see cref="ShardDrainer"/>), inside aggregation's concurrency budget.</summary>
-public sealed class DrainExperimentShardActivity(ShardDrainer drainer, AggregationBudget budget) : TaskActivity<DrainRequest, DrainResult>
+/// <summary>
+/// One apply round of a shard (<see cref="ShardDrainer"/>), inside aggregation's concurrency budget. Rounds of one shard
+/// start at least <see cref="ExperimentsSettings.MinRoundInterval"/> apart: each round rewrites the shard's state, so under
+/// load fewer, larger rounds cost less per event; the wait happens before taking a budget slot.
+/// </summary>
+public sealed class DrainExperimentShardActivity(ShardDrainer drainer, AggregationBudget budget, ExperimentsSettings settings, TimeProvider time)
+    : TaskActivity<DrainRequest, DrainResult>
 {
     public const string Name = "DrainExperimentShard";
 
-    public override Task<DrainResult> RunAsync(TaskActivityContext context, DrainRequest input)
+    public override async Task<DrainResult> RunAsync(TaskActivityContext context, DrainRequest input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        return budget.RunAsync(() => drainer.DrainAsync(input.ExperimentId, input.Shard, context.CancellationToken), context.CancellationToken);
+        var wait = drainer.LastRoundStartedAt(input.ExperimentId, input.Shard) + settings.MinRoundInterval - time.GetUtcNow();
+        if (wait > TimeSpan.Zero) await Task.Delay(wait, time, context.CancellationToken).ConfigureAwait(false);
+        return await budget.RunAsync(() => drainer.DrainAsync(input.ExperimentId, input.Shard, context.CancellationToken), context.CancellationToken).ConfigureAwait(false);
     }
 }
 

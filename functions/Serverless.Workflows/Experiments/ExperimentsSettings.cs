@@ -52,6 +52,9 @@ public sealed record ExperimentsSettings
     /// <summary>Most events one apply round takes from a shard's pending list (bounds its memory and time).</summary>
     public int MaxEventsPerRound { get; init; } = 1_000_000;
 
+    /// <summary>Rounds of one shard start at least this far apart: each rewrites the shard's state, so fewer, larger rounds cost less per event (and add up to this to the lag).</summary>
+    public TimeSpan MinRoundInterval { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>An idle aggregator looks at its pending list this often even without a wake-up (a lost wake-up costs at most this).</summary>
     public TimeSpan IdlePollInterval { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -87,6 +90,8 @@ public sealed record ExperimentsSettings
             IngestionConcurrency = Read(section, "IngestionConcurrency", defaults.IngestionConcurrency, PositiveInt, "a whole number of at least 1"),
             MaxEventsPerRound = Read(section, "MaxEventsPerRound", defaults.MaxEventsPerRound, PositiveInt, "a whole number of at least 1"),
             IdlePollInterval = Read(section, "IdlePollInterval", defaults.IdlePollInterval, PositiveSpan, "a positive time span such as 00:00:30"),
+            MinRoundInterval = Read(section, "MinRoundInterval", defaults.MinRoundInterval,
+                text => TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var v) && v >= TimeSpan.Zero ? v : null, "a non-negative time span such as 00:00:01"),
             Statistics = new StatisticsOptions
             {
                 Inference = Read(section, "Inference", defaults.Statistics.Inference,

@@ -31,6 +31,10 @@ public sealed class ShardDrainer(
     private readonly ILogger _logger = logger ?? NullLogger<ShardDrainer>.Instance;
     private readonly ConcurrentDictionary<(string, int), ShardSlot> _slots = new();
 
+    /// <summary>When this process last started a round of the shard that applied something (the minimum value when never).</summary>
+    public DateTimeOffset LastRoundStartedAt(string experimentId, int shard) =>
+        _slots.TryGetValue((experimentId, shard), out var slot) ? slot.LastRoundStartedAt : DateTimeOffset.MinValue;
+
     /// <summary>Applies what is pending for the shard; a round with nothing pending changes nothing.</summary>
     public async Task<DrainResult> DrainAsync(string experimentId, int shard, CancellationToken cancellationToken = default)
     {
@@ -72,6 +76,7 @@ public sealed class ShardDrainer(
         var pending = new List<BlobItem>();
         await foreach (var item in blobs.ListAsync(ExperimentKeys.PendingPrefix(experimentId, shard), cancellationToken).ConfigureAwait(false)) pending.Add(item);
         if (pending.Count == 0) return DrainResult.Nothing(experimentId, shard);
+        slot.LastRoundStartedAt = listedAt;
 
         var found = await definitions.GetAsync(experimentId, cancellationToken).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"Experiment '{experimentId}' has pending events but no definition any more.");
@@ -211,5 +216,6 @@ public sealed class ShardDrainer(
     {
         public readonly SemaphoreSlim Gate = new(1, 1);
         public LoadedShard? Loaded;
+        public DateTimeOffset LastRoundStartedAt = DateTimeOffset.MinValue;
     }
 }
