@@ -30,23 +30,24 @@ public sealed class EventCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Replay_applies_every_batch_once_and_a_second_replay_changes_nothing()
+    public async Task Replay_applies_every_event_once_and_a_second_replay_in_other_batches_changes_nothing()
     {
         WriteEvents(300);
 
         var first = await _cli.RunAsync("events", "replay", "events.jsonl", "--batch-size", "100");
 
         Assert.True(first.ExitCode == 0, first.Error + first.Output);
-        Assert.Contains("4 batches (0 already submitted before), 362 records, 360 accepted, 2 quarantined; 360 events applied now", first.Output);
+        Assert.Contains("4 batches (0 sent before), 362 records, 360 accepted, 2 quarantined; 360 events counted now", first.Output);
         Assert.Contains("MalformedJson 1, UnknownVariant 1", first.Output);
         Assert.Matches(new Regex(@"none \(control\)\s*│\s*0\.500\s*│\s*150\s*│\s*30"), first.Output);
         Assert.Contains("sample ratio: ok", first.Output);
 
-        var second = await _cli.RunAsync("events", "replay", "events.jsonl", "--batch-size", "100");
+        // The same file again, cut at other boundaries: new batches, every event already counted by its eventId.
+        var second = await _cli.RunAsync("events", "replay", "events.jsonl", "--batch-size", "37");
 
         Assert.True(second.ExitCode == 0, second.Error + second.Output);
-        Assert.Contains("4 batches (4 already submitted before)", second.Output);
-        Assert.Contains("0 events applied now", second.Output);
+        Assert.Contains("10 batches (0 sent before)", second.Output);
+        Assert.Contains("0 events counted now, 360 counted before (by eventId) or refused", second.Output);
         Assert.Contains("checkout-banner: aggregate unchanged", second.Output);
         Assert.Matches(new Regex(@"none \(control\)\s*│\s*0\.500\s*│\s*150\s*│\s*30"), second.Output);
     }

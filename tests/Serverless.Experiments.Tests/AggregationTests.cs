@@ -149,8 +149,9 @@ public class AggregationTests
     [Fact]
     public void A_value_sum_beyond_the_fixed_point_range_is_a_clear_error()
     {
-        // 9,300 values of 1e9 for one user exceed long.MaxValue millionths (about 9.22e12).
-        var events = Enumerable.Range(0, 9_300).Select(i => Fixtures.Event($"c{i}", "ranker", "control", "whale", "conversion", T, 1e9));
+        // 9,300 values of 1e9 for one exposed user exceed long.MaxValue millionths (about 9.22e12).
+        var events = Enumerable.Range(0, 9_300).Select(i => Fixtures.Event($"c{i}", "ranker", "control", "whale", "conversion", T, 1e9))
+            .Prepend(Fixtures.Event("x", "ranker", "control", "whale", "exposure", T));
         var aggregate = ExperimentAggregate.Create(_ranker);
         var ex = Assert.Throws<InvalidOperationException>(() => aggregate.Apply(Fixtures.ParseLines(_catalog, events)));
         Assert.Contains("user 'whale': the value sum overflows", ex.Message, StringComparison.Ordinal);
@@ -177,7 +178,7 @@ public class AggregationTests
     }
 
     [Theory]
-    [InlineData("\"schemaVersion\":1", "\"schemaVersion\":9", "schemaVersion")]
+    [InlineData("\"schemaVersion\":2", "\"schemaVersion\":9", "schemaVersion")]
     [InlineData("\"f\":1", "\"f\":64", ".f")]
     [InlineData("\"exposureEvents\":", "\"exposureEvents\":\"x\",\"ignored\":", "exposureEvents")]
     public void A_corrupt_state_is_refused_naming_the_field(string find, string replace, string field)

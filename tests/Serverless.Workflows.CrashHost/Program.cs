@@ -1,8 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.DurableTask;
-using Microsoft.DurableTask.Client;
 using Serverless.Durable;
 using Serverless.Durable.Embedded;
 using Serverless.Storage.Blobs;
@@ -10,22 +8,24 @@ using Serverless.Storage.Configuration;
 using Serverless.Workflows;
 using Serverless.Workflows.Experiments;
 
-// Usage: Serverless.Workflows.CrashHost FOLDER WORKER_ID [PAUSE_AFTER_AGGREGATE_WRITES]
+// Usage: Serverless.Workflows.CrashHost FOLDER WORKER_ID SUBMIT_INTERVAL_MS [PAUSE_AFTER_STATE_WRITES]
 // FOLDER holds experiments.json (the definitions) and batches/*.jsonl; the engine database, the blob store and the
 // document store live there too, so a second run on the same folder resumes the first. Every batch is submitted as
-// POST /api/events and `events replay` submit it (already submitted batches are found by their instance id), then the
-// host waits for all of them and prints one line per batch and "done".
-// With PAUSE_AFTER_AGGREGATE_WRITES = N, the N-th aggregate write and every later one completes durably, prints
-// "written-unacknowledged PATH", and then never returns: the activity that wrote it is never acknowledged, and the
-// test kills the process in exactly that window.
-if (args.Length is < 2 or > 3)
+// POST /api/events and `events replay` submit it (printing "submitted FILE" once acknowledged; a batch submitted by an
+// earlier run is simply submitted again), then the host waits until the shards' aggregators applied all of them and
+// prints what its apply rounds did and "done". Batches are submitted SUBMIT_INTERVAL_MS apart, as clients send them over time.
+// With PAUSE_AFTER_STATE_WRITES = N, the N-th shard state write and every later one completes durably, prints
+// "written-unacknowledged PATH", and then never returns: the round that wrote it never deletes its parts and its
+// activity is never acknowledged, and the test kills the process in exactly that window.
+if (args.Length is < 3 or > 4)
 {
-    Console.Error.WriteLine("usage: Serverless.Workflows.CrashHost FOLDER WORKER_ID [PAUSE_AFTER_AGGREGATE_WRITES]");
+    Console.Error.WriteLine("usage: Serverless.Workflows.CrashHost FOLDER WORKER_ID SUBMIT_INTERVAL_MS [PAUSE_AFTER_STATE_WRITES]");
     return 2;
 }
 var folder = Path.GetFullPath(args[0]);
 var workerId = args[1];
-int? pauseAfter = args.Length == 3 ? int.Parse(args[2], CultureInfo.InvariantCulture) : null;
+var submitInterval = TimeSpan.FromMilliseconds(int.Parse(args[2], CultureInfo.InvariantCulture));
+int? pauseAfter = args.Length == 4 ? int.Parse(args[3], CultureInfo.InvariantCulture) : null;
 
 var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
 {
@@ -34,6 +34,7 @@ var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Diction
     [StorageSettingNames.Notifications] = "log",
     ["Serverless:Experiments:DefinitionsPath"] = "experiments.json",
     ["Serverless:Experiments:MonteCarloDraws"] = "2000",
+    ["Serverless:Experiments:IdlePollInterval"] = "00:00:02",
 }).Build();
 
 var services = new ServiceCollection();
@@ -60,48 +61,45 @@ var engine = provider.GetRequiredService<EmbeddedEngine>();
 await engine.StartAsync();
 
 var ingestion = provider.GetRequiredService<EventIngestion>();
-var submissions = new List<(string File, BatchSubmission Submission, string State)>();
+var submissions = new List<BatchSubmission>();
 foreach (var file in Directory.GetFiles(Path.Combine(folder, "batches"), "*.jsonl").Order(StringComparer.Ordinal))
 {
-    var submission = await ingestion.SubmitAsync(await File.ReadAllBytesAsync(file), BatchFormats.JsonLines, Path.GetFileName(file));
-    var state = "new";
-    if (submission.Duplicate)
+    while (true)
     {
-        var existing = await engine.Client.GetInstanceAsync(submission.InstanceId, true);
-        state = existing is not null && existing.RuntimeStatus.IsTerminal() ? "finished-before" : "resumed";
+        try
+        {
+            submissions.Add(await ingestion.SubmitAsync(await File.ReadAllBytesAsync(file), BatchFormats.JsonLines, Path.GetFileName(file)));
+            break;
+        }
+        catch (IngestionBackpressureException ex)
+        {
+            await Task.Delay(ex.RetryAfter);
+        }
     }
-    submissions.Add((Path.GetFileName(file), submission, state));
+    Console.WriteLine($"submitted {Path.GetFileName(file)}");
+    if (submitInterval > TimeSpan.Zero) await Task.Delay(submitInterval);
 }
 
-var failed = 0;
-foreach (var (file, submission, state) in submissions)
-{
-    var metadata = await engine.Client.WaitForInstanceCompletionAsync(submission.InstanceId, true);
-    if (metadata.RuntimeStatus != OrchestrationRuntimeStatus.Completed)
-    {
-        failed++;
-        Console.WriteLine($"batch {file} {state} {metadata.RuntimeStatus}: {metadata.FailureDetails?.ErrorMessage}");
-        continue;
-    }
-    var output = metadata.ReadOutputAs<ExperimentAggregationResult>()!;
-    // One line per batch: how each experiment took it (Applied, or AlreadyApplied when the apply ran again).
-    Console.WriteLine($"batch {file} {state} " + string.Join(" ", output.Experiments.Select(e => $"{e.ExperimentId}={e.Outcome}/{e.EventsApplied}")));
-}
-Console.WriteLine(failed == 0 ? "done" : $"failed {failed}");
-return failed == 0 ? 0 : 1;
+foreach (var submission in submissions) await ingestion.WaitUntilAppliedAsync(submission, TimeSpan.FromSeconds(120));
+var applied = provider.GetRequiredService<ApplyMetrics>().Snapshot();
+// What this run's rounds did: events counted now, and events found counted before (parts of rounds that committed before a kill).
+Console.WriteLine($"applied {applied.EventsApplied} skipped {applied.EventsSkipped} refused {applied.EventsRefused} rounds {applied.Rounds}");
+Console.WriteLine("done");
+await engine.StopAsync();
+return 0;
 
 /// <summary>
-/// Passes everything to the real store; from the N-th aggregate write on, reports each durable aggregate write and
-/// then hangs, so the activity that made it is never acknowledged.
+/// Passes everything to the real store; from the N-th shard state write on, reports each durable write and then hangs,
+/// so the round that made it never deletes its parts and its activity is never acknowledged.
 /// </summary>
 internal sealed class PausingBlobStore(IBlobStore inner, int pauseAfter) : IBlobStore
 {
-    private int _aggregateWrites;
+    private int _stateWrites;
 
     public async Task<BlobProperties> WriteAsync(string path, Stream content, BlobWriteCondition condition, CancellationToken cancellationToken = default)
     {
         var written = await inner.WriteAsync(path, content, condition, cancellationToken);
-        if (path.EndsWith("/aggregate.json", StringComparison.Ordinal) && Interlocked.Increment(ref _aggregateWrites) >= pauseAfter)
+        if (path.EndsWith("/state.bin", StringComparison.Ordinal) && Interlocked.Increment(ref _stateWrites) >= pauseAfter)
         {
             Console.WriteLine($"written-unacknowledged {path}");
             await Task.Delay(Timeout.Infinite, CancellationToken.None);

@@ -3,15 +3,20 @@ using Serverless.Experiments.Events;
 namespace Serverless.Experiments.Aggregation;
 
 /// <summary>
-/// The batches already applied to one experiment's aggregates. Content identities are kept all (one hash per
-/// batch); Event Hubs identities compact into sequence ranges per partition, so a steady stream stays one range.
+/// The batches already applied to one experiment's aggregates: the cheap first check before eventIds are looked at.
+/// Content identities are kept up to a bound, oldest forgotten first (a forgotten batch sent again is still counted once:
+/// its eventIds are); Event Hubs identities compact into sequence ranges per partition, so a steady stream stays one range.
 /// </summary>
-public sealed class AppliedBatchLedger
+public sealed class AppliedBatchLedger(int maxContentHashes = 100_000)
 {
-    private readonly SortedSet<string> _contentHashes = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _contentHashes = new(StringComparer.Ordinal);
+    private readonly Queue<string> _contentOrder = new();
     private readonly SortedDictionary<string, SequenceRangeSet> _partitions = new(StringComparer.Ordinal);
 
-    public IReadOnlyCollection<string> ContentHashes => _contentHashes;
+    /// <summary>Remembered content hashes, oldest first.</summary>
+    public IReadOnlyCollection<string> ContentHashes => _contentOrder;
+
+    public int MaxContentHashes { get; } = maxContentHashes >= 1 ? maxContentHashes : throw new ArgumentOutOfRangeException(nameof(maxContentHashes));
 
     public IReadOnlyDictionary<string, IReadOnlyList<SequenceRange>> Partitions =>
         _partitions.ToDictionary(p => p.Key, p => p.Value.Ranges, StringComparer.Ordinal);
@@ -35,14 +40,19 @@ public sealed class AppliedBatchLedger
     {
         if (identity.Kind == BatchIdentityKind.ContentHash)
         {
-            _contentHashes.Add(identity.ContentHash!);
+            RecordContentHash(identity.ContentHash!);
             return;
         }
         if (!_partitions.TryGetValue(identity.PartitionId!, out var set)) _partitions[identity.PartitionId!] = set = new SequenceRangeSet();
         foreach (var range in identity.Sequences) set.Add(range);
     }
 
-    internal void RecordContentHash(string hash) => _contentHashes.Add(hash);
+    internal void RecordContentHash(string hash)
+    {
+        if (!_contentHashes.Add(hash)) return;
+        _contentOrder.Enqueue(hash);
+        while (_contentOrder.Count > MaxContentHashes) _contentHashes.Remove(_contentOrder.Dequeue());
+    }
 
     internal void RecordRange(string partitionId, SequenceRange range)
     {

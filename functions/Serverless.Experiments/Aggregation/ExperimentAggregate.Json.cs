@@ -7,17 +7,22 @@ namespace Serverless.Experiments.Aggregation;
 
 public sealed partial class ExperimentAggregate
 {
-    private const int SchemaVersion = 1;
+    private const int SchemaVersion = 2;
 
-    /// <summary>Canonical UTF-8 JSON of the whole state; the host stores it (with an ETag) in one write.</summary>
+    /// <summary>
+    /// Canonical UTF-8 JSON of the state (users and batch identities sorted, so equal states give equal bytes): for
+    /// inspection, tests and data hashes. The dedupe entries are not in it (only their counters and horizon); the host
+    /// stores the state with <see cref="ToBinary"/> and the entries as segments.
+    /// </summary>
     public byte[] ToUtf8Json() => JsonSerializer.SerializeToUtf8Bytes(ToDocument(), InternalJsonContext.Default.AggregateDocument);
 
     public string ToJson() => Encoding.UTF8.GetString(ToUtf8Json());
 
-    public static ExperimentAggregate FromJson(string json, string sourceName = "aggregate") => FromJson(Encoding.UTF8.GetBytes(json), sourceName);
+    public static ExperimentAggregate FromJson(string json, string sourceName = "aggregate", AggregateOptions? options = null) =>
+        FromJson(Encoding.UTF8.GetBytes(json), sourceName, options);
 
-    /// <summary>Reads a stored state; throws <see cref="InvalidDataException"/> naming the field when it is inconsistent.</summary>
-    public static ExperimentAggregate FromJson(ReadOnlySpan<byte> utf8Json, string sourceName = "aggregate")
+    /// <summary>Reads a state written by <see cref="ToUtf8Json"/>; throws <see cref="InvalidDataException"/> naming the field when it is inconsistent.</summary>
+    public static ExperimentAggregate FromJson(ReadOnlySpan<byte> utf8Json, string sourceName = "aggregate", AggregateOptions? options = null)
     {
         AggregateDocument? document;
         try
@@ -36,10 +41,11 @@ public sealed partial class ExperimentAggregate
 
         Check(document.SchemaVersion == SchemaVersion, "schemaVersion", $"expected {SchemaVersion}, got {document.SchemaVersion}");
         Check(!string.IsNullOrEmpty(document.ExperimentId), "experimentId", "is required");
+        Check(document.ShardCount >= 1 && document.Shard >= 0 && document.Shard < document.ShardCount, "shard", $"shard {document.Shard} of {document.ShardCount}");
         Check(document.VariantIds.Count >= 2, "variantIds", "needs at least 2 variants");
         Check(document.Variants.Count == document.VariantIds.Count, "variants", $"has {document.Variants.Count} entries for {document.VariantIds.Count} variant ids");
 
-        var aggregate = new ExperimentAggregate(document.ExperimentId, document.VariantIds);
+        var aggregate = new ExperimentAggregate(document.ExperimentId, document.VariantIds, document.Shard, document.ShardCount, options ?? AggregateOptions.Default);
         foreach (var hash in document.AppliedBatches.ContentHashes) aggregate.AppliedBatches.RecordContentHash(hash);
         foreach (var partition in document.AppliedBatches.Partitions)
         {
@@ -49,6 +55,9 @@ public sealed partial class ExperimentAggregate
                 aggregate.AppliedBatches.RecordRange(partition.Partition, new SequenceRange(range[0], range[1]));
             }
         }
+        var d = document.Dedupe;
+        aggregate.Dedupe.RestoreMetadata(d.HorizonSecond, d.WatermarkSecond, d.DuplicatesSkipped, d.Conflicts, d.BeyondHorizon, d.Forgotten, []);
+        aggregate._droppedPendingValues = document.ValuesDroppedBeforeExposure;
 
         for (var v = 0; v < document.Variants.Count; v++)
         {
@@ -68,11 +77,20 @@ public sealed partial class ExperimentAggregate
                 Check(user.Flags is > 0 and <= (int)UserFlags.All, $"{path}.users['{user.User}'].f", $"invalid flags {user.Flags}");
                 var key = Encoding.UTF8.GetBytes(user.User);
                 Check(key.Length <= EventBatchParser.MaxIdBytes, $"{path}.users['{user.User}']", $"a user id is longer than {EventBatchParser.MaxIdBytes} bytes");
-                ref var state = ref aggregate._users.StateOf(aggregate._users.FindOrAdd(key), v);
+                var slot = aggregate._users.FindOrAdd(key);
+                ref var state = ref aggregate._users.StateOf(slot, v);
                 Check(state.Flags == UserFlags.None, $"{path}.users['{user.User}']", "the user appears twice");
                 state.Flags = (UserFlags)user.Flags;
                 state.ValueMicros = user.ValueMicros;
                 state.FirstExposureTicks = user.FirstExposureTicks;
+                state.LastConversionTicks = user.LastConversionTicks;
+                var hasPending = user.PendingValues is { Count: > 0 };
+                Check(hasPending == ((state.Flags & UserFlags.HasPendingValues) != 0), $"{path}.users['{user.User}'].p", "pending values and flag 16 disagree");
+                if (hasPending)
+                {
+                    Check(user.PendingValues!.All(p => p.Length == 2), $"{path}.users['{user.User}'].p", "each pending value is [ticks, millionths]");
+                    aggregate._pendingValues[UserStateTable.OverflowKey(slot, v)] = user.PendingValues!.Select(p => new PendingValue(p[0], p[1])).ToList();
+                }
             }
         }
         return aggregate;
@@ -89,18 +107,31 @@ public sealed partial class ExperimentAggregate
         }
         Array.Sort(order, (a, b) => string.CompareOrdinal(users[a], users[b]));
 
+        var dedupe = Dedupe;
         var document = new AggregateDocument
         {
             SchemaVersion = SchemaVersion,
             ExperimentId = ExperimentId,
+            Shard = Shard,
+            ShardCount = ShardCount,
             VariantIds = [.. _variantIds],
             AppliedBatches = new LedgerDocument
             {
-                ContentHashes = [.. AppliedBatches.ContentHashes],
+                ContentHashes = AppliedBatches.ContentHashes.Order(StringComparer.Ordinal).ToList(),
                 Partitions = AppliedBatches.Partitions
                     .Select(p => new PartitionDocument { Partition = p.Key, Ranges = p.Value.Select(r => new[] { r.First, r.Last }).ToList() })
                     .ToList(),
             },
+            Dedupe = new DedupeDocument
+            {
+                HorizonSecond = dedupe.HorizonSecond,
+                WatermarkSecond = dedupe.WatermarkSecond,
+                DuplicatesSkipped = dedupe.DuplicatesSkipped,
+                Conflicts = dedupe.Conflicts,
+                BeyondHorizon = dedupe.BeyondHorizon,
+                Forgotten = dedupe.Forgotten,
+            },
+            ValuesDroppedBeforeExposure = _droppedPendingValues,
         };
         for (var v = 0; v < _variantIds.Length; v++)
         {
@@ -125,6 +156,10 @@ public sealed partial class ExperimentAggregate
                     Flags = (int)state.Flags,
                     ValueMicros = state.ValueMicros,
                     FirstExposureTicks = (state.Flags & UserFlags.Exposed) != 0 ? state.FirstExposureTicks : 0,
+                    LastConversionTicks = (state.Flags & UserFlags.Converted) != 0 ? state.LastConversionTicks : 0,
+                    PendingValues = (state.Flags & UserFlags.HasPendingValues) != 0 && _pendingValues.TryGetValue(UserStateTable.OverflowKey(slot, v), out var pending)
+                        ? pending.OrderBy(p => p.Ticks).ThenBy(p => p.Micros).Select(p => new[] { p.Ticks, p.Micros }).ToList()
+                        : null,
                 });
             }
             document.Variants.Add(variant);

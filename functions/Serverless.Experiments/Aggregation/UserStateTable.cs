@@ -13,14 +13,19 @@ internal enum UserFlags : byte
     Clicked = 2,
     Converted = 4,
     HasValue = 8,
-    All = Exposed | Clicked | Converted | HasValue,
+    /// <summary>Values from before the first exposure wait in the aggregate's pending list.</summary>
+    HasPendingValues = 16,
+    All = Exposed | Clicked | Converted | HasValue | HasPendingValues,
 }
 
-/// <summary>What one user did in one variant. Every field merges by an order-free operation: OR, sum, minimum.</summary>
+/// <summary>What one user did in one variant. Every field merges by an order-free operation: OR, sum, minimum, maximum.</summary>
 internal struct UserVariantState
 {
+    /// <summary>Sum of values from events at or after the first exposure.</summary>
     public long ValueMicros;
     public long FirstExposureTicks;
+    /// <summary>The latest conversion: the user converted after exposure when it is at or after the first exposure.</summary>
+    public long LastConversionTicks;
     public UserFlags Flags;
 }
 
@@ -113,7 +118,10 @@ internal sealed class UserStateTable
 
     public string UserOf(int slot) => Encoding.UTF8.GetString(KeyOf(ref _records[slot]));
 
-    private static long OverflowKey(int slot, int variant) => ((long)slot << 8) | (uint)variant;
+    /// <summary>The UTF-8 id of the user in <paramref name="slot"/>.</summary>
+    public ReadOnlySpan<byte> KeyOf(int slot) => KeyOf(ref _records[slot]);
+
+    internal static long OverflowKey(int slot, int variant) => ((long)slot << 8) | (uint)variant;
 
     private int Add(ReadOnlySpan<byte> key, int hash, int bucketIndex)
     {

@@ -76,6 +76,32 @@ public sealed record BatchIdentity
         return new BatchIdentity(BatchIdentityKind.EventHubsSequence, null, partitionId, ranges);
     }
 
+    /// <summary>Reads a <see cref="Key"/> back.</summary>
+    public static BatchIdentity Parse(string key)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        if (key.StartsWith("sha256:", StringComparison.Ordinal)) return ForContent(key["sha256:".Length..]);
+        if (key.StartsWith("eventhubs:", StringComparison.Ordinal))
+        {
+            var rest = key["eventhubs:".Length..];
+            var colon = rest.LastIndexOf(':');
+            if (colon > 0)
+            {
+                var numbers = new List<long>();
+                foreach (var part in rest[(colon + 1)..].Split(',', StringSplitOptions.RemoveEmptyEntries))
+                {
+                    var dash = part.IndexOf('-', 1);
+                    var first = long.Parse(dash < 0 ? part : part[..dash], System.Globalization.CultureInfo.InvariantCulture);
+                    var last = dash < 0 ? first : long.Parse(part[(dash + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+                    if (last < first || last - first > 10_000_000) throw new FormatException($"batch identity '{key}' has a bad range '{part}'");
+                    for (var n = first; n <= last; n++) numbers.Add(n);
+                }
+                return ForEventHubs(rest[..colon], numbers);
+            }
+        }
+        throw new FormatException($"'{key}' is not a batch identity (sha256:... or eventhubs:PARTITION:RANGES)");
+    }
+
     public bool Equals(BatchIdentity? other) => other is not null && Key == other.Key;
 
     public override int GetHashCode() => Key.GetHashCode(StringComparison.Ordinal);

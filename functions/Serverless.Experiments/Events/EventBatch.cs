@@ -3,14 +3,24 @@ using System.Text;
 
 namespace Serverless.Experiments.Events;
 
-/// <summary>One accepted event as stored in a batch: indexes into the catalog and offsets into the batch's byte arena.</summary>
+/// <summary>
+/// One accepted event as stored in a batch: indexes into the catalog and offsets into the batch's byte arena, plus where
+/// it came from (line, and the record's bytes in the submitted body) so a later refusal can quarantine it with its raw text.
+/// </summary>
 internal readonly record struct AcceptedEvent(
     int ExperimentIndex, int VariantIndex, EventType Type, bool HasValue, long ValueMicros, long TimestampTicks,
-    int UserOffset, int UserLength, int EventIdOffset, int EventIdLength, long SequenceNumber);
+    int UserOffset, int UserLength, int EventIdOffset, int EventIdLength, long SequenceNumber,
+    int Line = -1, int RawOffset = -1, int RawLength = 0);
 
 /// <summary>A readable copy of one accepted event (allocates; for diagnostics and tests, not the hot path).</summary>
 public sealed record ExperimentEvent(
     string EventId, string ExperimentId, string VariantId, string UserId, EventType Type, double? Value, DateTimeOffset Timestamp, long? SequenceNumber);
+
+/// <summary>
+/// Where an accepted event came from: its line (or -1), the position of its record in the submitted body (offset -1 when
+/// unknown), its Event Hubs sequence number, and its fields written back as JSON for when the body is not at hand.
+/// </summary>
+public sealed record AcceptedEventSource(string EventId, int Line, int RawOffset, int RawLength, long? SequenceNumber, string Reconstructed);
 
 /// <summary>The serialisable outcome of parsing a batch: what the host logs and returns to the sender.</summary>
 public sealed record BatchSummary(
@@ -87,6 +97,26 @@ public sealed class EventBatch : IDisposable
         }
     }
 
+    /// <summary>Where accepted event <paramref name="index"/> came from, to quarantine it after the fact.</summary>
+    public AcceptedEventSource Source(int index)
+    {
+        var events = _events ?? throw Disposed();
+        if ((uint)index >= (uint)_count) throw new ArgumentOutOfRangeException(nameof(index));
+        var e = events[index];
+        var readable = Events().ElementAt(index);
+        var reconstructed = System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object?>
+        {
+            ["eventId"] = readable.EventId,
+            ["experiment"] = readable.ExperimentId,
+            ["variant"] = readable.VariantId,
+            ["user"] = readable.UserId,
+            ["type"] = readable.Type.ToString().ToLowerInvariant(),
+            ["value"] = readable.Value,
+            ["timestamp"] = readable.Timestamp.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+        }, Serialization.ExperimentsJsonContext.Default.DictionaryStringObject);
+        return new AcceptedEventSource(readable.EventId, e.Line, e.RawOffset, e.RawLength, readable.SequenceNumber, reconstructed);
+    }
+
     /// <summary>Returns the event storage to the pool; the batch cannot be applied afterwards.</summary>
     public void Dispose()
     {
@@ -129,13 +159,13 @@ internal sealed class EventBatchBuilder
     }
 
     public void Accept(int experimentIndex, int variantIndex, EventType type, bool hasValue, long valueMicros, long ticks,
-        ReadOnlySpan<byte> user, ReadOnlySpan<byte> eventId, long sequenceNumber)
+        ReadOnlySpan<byte> user, ReadOnlySpan<byte> eventId, long sequenceNumber, int line = -1, int rawOffset = -1, int rawLength = 0)
     {
         var userOffset = Store(user);
         var eventIdOffset = Store(eventId);
         if (_count == _events!.Length) Grow(ref _events, _count + 1);
         _events[_count++] = new AcceptedEvent(experimentIndex, variantIndex, type, hasValue, valueMicros, ticks,
-            userOffset, user.Length, eventIdOffset, eventId.Length, sequenceNumber);
+            userOffset, user.Length, eventIdOffset, eventId.Length, sequenceNumber, line, rawOffset, rawLength);
         _experimentSeen[experimentIndex] = true;
     }
 

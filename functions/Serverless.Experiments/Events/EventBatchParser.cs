@@ -29,10 +29,16 @@ public sealed class EventBatchParser : IDisposable
     private readonly EventBatchBuilder _builder = new();
     private readonly FieldScratch _scratch = new();
     private readonly ContentHasher _hasher = new();
+    private readonly long _latestTicks;
+    private readonly DateTimeOffset? _latest;
 
-    public EventBatchParser(ExperimentCatalog catalog)
+    /// <param name="latestTimestamp">Events stamped after this instant are quarantined (<see cref="QuarantineReason.TimestampInFuture"/>):
+    /// the receiving clock plus the producers' allowed skew. Null accepts any timestamp.</param>
+    public EventBatchParser(ExperimentCatalog catalog, DateTimeOffset? latestTimestamp = null)
     {
         _catalog = catalog ?? throw new ArgumentNullException(nameof(catalog));
+        _latest = latestTimestamp;
+        _latestTicks = latestTimestamp?.UtcTicks ?? long.MaxValue;
     }
 
     /// <summary>
@@ -41,7 +47,8 @@ public sealed class EventBatchParser : IDisposable
     /// </summary>
     public EventBatch ParseJsonArray(ReadOnlySpan<byte> utf8, string sourceName)
     {
-        utf8 = SkipByteOrderMark(utf8);
+        var bom = utf8.Length - SkipByteOrderMark(utf8).Length;
+        utf8 = utf8[bom..];
         _builder.Reset(_catalog.Experiments.Count);
         var reader = new Utf8JsonReader(utf8, ReaderOptions);
         var lines = new LineCounter(utf8);
@@ -63,7 +70,7 @@ public sealed class EventBatchParser : IDisposable
                     var record = utf8[start..(int)reader.BytesConsumed];
                     if (ContentHasher.UsesFields(raw)) _hasher.AppendFields(raw);
                     else _hasher.AppendRaw(record);
-                    Validate(ref raw, record, sourceName, index, line, -1);
+                    Validate(ref raw, record, sourceName, index, line, -1, bom + start);
                 }
                 else
                 {
@@ -91,6 +98,7 @@ public sealed class EventBatchParser : IDisposable
     /// </summary>
     public EventBatch ParseJsonLines(ReadOnlySpan<byte> utf8, string sourceName, int firstLineNumber = 1)
     {
+        var total = utf8.Length;
         utf8 = SkipByteOrderMark(utf8);
         _builder.Reset(_catalog.Experiments.Count);
         var raw = new RawEvent();
@@ -99,18 +107,20 @@ public sealed class EventBatchParser : IDisposable
         while (!utf8.IsEmpty)
         {
             lineNumber++;
+            var lineStart = total - utf8.Length;
             var newline = utf8.IndexOf((byte)'\n');
             var line = newline < 0 ? utf8 : utf8[..newline];
             utf8 = newline < 0 ? default : utf8[(newline + 1)..];
             var record = line.Trim(" \t\r\n"u8);
             if (record.IsEmpty) continue;
+            var recordOffset = lineStart + (line.Length - line.TrimStart(" \t\r\n"u8).Length);
 
             _builder.RecordCount++;
             if (TryReadSingleObject(record, ref raw, out var error))
             {
                 if (ContentHasher.UsesFields(raw)) _hasher.AppendFields(raw);
                 else _hasher.AppendRaw(record);
-                Validate(ref raw, record, sourceName, index, lineNumber, -1);
+                Validate(ref raw, record, sourceName, index, lineNumber, -1, recordOffset);
             }
             else
             {
@@ -148,7 +158,7 @@ public sealed class EventBatchParser : IDisposable
                     if (reader.TokenType == JsonTokenType.StartObject)
                     {
                         EventRecordReader.ReadObject(ref reader, ref raw, _scratch);
-                        Validate(ref raw, body[start..(int)reader.BytesConsumed], sourceName, index, null, message.SequenceNumber);
+                        Validate(ref raw, body[start..(int)reader.BytesConsumed], sourceName, index, null, message.SequenceNumber, -1);
                     }
                     else
                     {
@@ -223,10 +233,10 @@ public sealed class EventBatchParser : IDisposable
     /// Accepts a well-formed event in a few tests; anything else takes <see cref="Reject"/>'s detailed path, which
     /// finds and words the first problem. Kept small so the per-event path stays tight.
     /// </summary>
-    private void Validate(ref RawEvent e, ReadOnlySpan<byte> record, string source, int index, int? line, long sequence)
+    private void Validate(ref RawEvent e, ReadOnlySpan<byte> record, string source, int index, int? line, long sequence, int rawOffset)
     {
         if (e.BadField is null && e.HasEventId & e.HasExperiment & e.HasVariant & e.HasUser & e.HasType
-            && e.TimestampState == TimestampState.Valid
+            && e.TimestampState == TimestampState.Valid && e.TimestampTicks <= _latestTicks
             && (uint)(e.EventId.Length - 1) < MaxIdBytes && (uint)(e.Experiment.Length - 1) < MaxIdBytes
             && (uint)(e.Variant.Length - 1) < MaxIdBytes && (uint)(e.User.Length - 1) < MaxIdBytes
             && TryParseType(e.Type, out var type)
@@ -238,7 +248,8 @@ public sealed class EventBatchParser : IDisposable
             {
                 var hasValue = e.ValueState == ValueState.Number;
                 var micros = hasValue ? (long)Math.Round(e.Value * EventBatch.ValueScale, MidpointRounding.ToEven) : 0;
-                _builder.Accept(experiment, variant, type, hasValue, micros, e.TimestampTicks, e.User, e.EventId, sequence);
+                _builder.Accept(experiment, variant, type, hasValue, micros, e.TimestampTicks, e.User, e.EventId, sequence,
+                    line ?? -1, rawOffset, rawOffset < 0 ? 0 : record.Length);
                 return;
             }
         }
@@ -326,6 +337,13 @@ public sealed class EventBatchParser : IDisposable
                 return;
             case ValueState.Number:
                 break;
+        }
+
+        if (e.TimestampTicks > _latestTicks)
+        {
+            Quarantine(ref e, record, source, index, line, sequence, QuarantineReason.TimestampInFuture, "timestamp",
+                $"{new DateTimeOffset(e.TimestampTicks, TimeSpan.Zero):O} is later than {_latest!.Value.ToUniversalTime():O}, the receiving clock plus the allowed skew");
+            return;
         }
 
         var experiment = _catalog.FindExperiment(e.Experiment);

@@ -13,6 +13,12 @@ public enum QuarantineReason
     /// <summary>The timestamp is before the experiment's start or at/after its stop.</summary>
     OutsideExperimentWindow,
     NonFiniteValue,
+    /// <summary>The timestamp is further in the future than the allowed clock skew.</summary>
+    TimestampInFuture,
+    /// <summary>The eventId was counted before with other content.</summary>
+    EventIdReused,
+    /// <summary>The event is older than the dedupe horizon: it could not be checked against the events counted before.</summary>
+    BeyondDedupeHorizon,
 }
 
 /// <summary>

@@ -22,4 +22,7 @@ namespace Serverless.Experiments.Serialization;
 [JsonSerializable(typeof(BatchApplyResult))]
 [JsonSerializable(typeof(AggregateSummary))]
 [JsonSerializable(typeof(List<QuarantinedEvent>))]
+[JsonSerializable(typeof(Dictionary<string, object?>))]
+[JsonSerializable(typeof(double))]
+[JsonSerializable(typeof(string))]
 public sealed partial class ExperimentsJsonContext : JsonSerializerContext;

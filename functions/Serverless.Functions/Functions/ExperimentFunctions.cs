@@ -5,16 +5,16 @@ using Serverless.Workflows.Experiments;
 
 namespace Serverless.Functions.Functions;
 
-/// <summary>The ExperimentAggregation orchestration (one per event batch) and its activities.</summary>
+/// <summary>The ExperimentAggregation orchestration (a singleton per experiment shard) and its activities.</summary>
 public sealed class ExperimentFunctions(WorkflowRunner runner)
 {
     [Function(ExperimentAggregationOrchestrator.Name)]
-    public Task<ExperimentAggregationResult> ExperimentAggregation([OrchestrationTrigger] TaskOrchestrationContext context) =>
-        runner.RunOrchestratorAsync<ExperimentBatchInput, ExperimentAggregationResult>(ExperimentAggregationOrchestrator.Name, context);
+    public Task<string> ExperimentAggregation([OrchestrationTrigger] TaskOrchestrationContext context) =>
+        runner.RunOrchestratorAsync<AggregatorInput, string>(ExperimentAggregationOrchestrator.Name, context);
 
-    [Function(ApplyExperimentBatchActivity.Name)]
-    public Task<ExperimentBatchApplied> ApplyExperimentBatch([ActivityTrigger] ExperimentBatchInput input, FunctionContext context) =>
-        runner.RunActivityAsync<ExperimentBatchInput, ExperimentBatchApplied>(ApplyExperimentBatchActivity.Name, input, context);
+    [Function(DrainExperimentShardActivity.Name)]
+    public Task<DrainResult> DrainExperimentShard([ActivityTrigger] DrainRequest input, FunctionContext context) =>
+        runner.RunActivityAsync<DrainRequest, DrainResult>(DrainExperimentShardActivity.Name, input, context);
 
     [Function(RecomputeExperimentActivity.Name)]
     public Task<RecomputeResult> RecomputeExperiment([ActivityTrigger] RecomputeRequest input, FunctionContext context) =>

@@ -47,4 +47,9 @@ public sealed class ExperimentHttpFunctions
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "events")] HttpRequest request,
         [DurableClient] DurableTaskClient client) =>
         ShellHttp.RunAsync(request, client, () => Events.PostAsync(request));
+
+    [Function("EventsStatus")]
+    public Task<IActionResult> EventsStatus(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "events/status")] HttpRequest request) =>
+        ShellHttp.RunAsync(request, () => Events.StatusAsync(request));
 }

@@ -20,6 +20,11 @@ public sealed class ExperimentDefinitionStore
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _seedGate = new(1, 1);
     private volatile bool _seeded;
+    private int _version;
+    private (ExperimentCatalog Catalog, DateTimeOffset ReadAt, int Version)? _cachedCatalog;
+
+    /// <summary>Changes whenever this process stores a definition, so caches of the catalog know to read again.</summary>
+    public int Version => Volatile.Read(ref _version);
 
     public ExperimentDefinitionStore(IDocumentStore documents, ExperimentsSettings settings, TimeProvider time)
     {
@@ -44,6 +49,20 @@ public sealed class ExperimentDefinitionStore
     /// <summary>The catalog a batch is validated against: every stored experiment.</summary>
     public async Task<ExperimentCatalog> GetCatalogAsync(CancellationToken cancellationToken = default) =>
         new((await ListAsync(cancellationToken).ConfigureAwait(false)).Select(d => d.Definition));
+
+    /// <summary>
+    /// The catalog as read at most <paramref name="maxAge"/> ago (for the ingestion path, which runs per request): a
+    /// definition stored by this process shows at once, one stored by another process within <paramref name="maxAge"/>.
+    /// </summary>
+    public async Task<ExperimentCatalog> GetCachedCatalogAsync(TimeSpan maxAge, CancellationToken cancellationToken = default)
+    {
+        var now = _time.GetUtcNow();
+        var version = Version;
+        if (_cachedCatalog is { } cached && now - cached.ReadAt < maxAge && cached.Version == version) return cached.Catalog;
+        var catalog = await GetCatalogAsync(cancellationToken).ConfigureAwait(false);
+        _cachedCatalog = (catalog, now, version);
+        return catalog;
+    }
 
     /// <summary>One definition, or null when there is none with that id.</summary>
     public async Task<(ExperimentDefinition Definition, StoredExperimentDefinition Stored)?> GetAsync(string experimentId, CancellationToken cancellationToken = default)
@@ -75,6 +94,7 @@ public sealed class ExperimentDefinitionStore
         var stored = new StoredExperimentDefinition(definition.Id, StoredExperimentDefinition.HttpSource, _time.GetUtcNow(), DefinitionJson.ToJson(definition));
         var existing = await _documents.ReadAsync(ExperimentKeys.DefinitionsPartition, definition.Id, cancellationToken).ConfigureAwait(false);
         await _documents.UpsertAsync(ExperimentKeys.DefinitionsPartition, definition.Id, stored, ExperimentDocumentsJsonContext.Default.StoredExperimentDefinition, cancellationToken).ConfigureAwait(false);
+        Interlocked.Increment(ref _version);
         return (definition, existing is null);
     }
 

@@ -19,7 +19,8 @@ public sealed record StoredExperimentDefinition(string Id, string Source, DateTi
 
 /// <summary>
 /// What a recomputation publishes for the dashboard and <c>GET /api/experiments/{id}</c>: the aggregate figures,
-/// statistics and the allocation decision, with the aggregate version (hash, event count) they came from.
+/// statistics and the allocation decision, with the version of the figures they came from (<see cref="AggregateHash"/>: each
+/// shard's count of applied events, which changes exactly when an event is counted) and the event count.
 /// <see cref="AsOf"/> is the instant of the latest event counted (the statistics' and weights' "now"), <see cref="ComputedAt"/>
 /// the orchestration time of the recomputation.
 /// </summary>
@@ -33,16 +34,6 @@ public sealed record PublishedAnalysis(
     StatisticsReport Statistics,
     AllocationDecision Decision);
 
-/// <summary>The orchestration's input: where the batch is stored, its identity, how to read it.</summary>
-/// <param name="BatchPath">The batch's blob (written once at submission).</param>
-/// <param name="BatchIdentity">The identity computed at submission; the activity checks it against its own parse.</param>
-/// <param name="Format"><see cref="BatchFormats.JsonArray"/> or <see cref="BatchFormats.JsonLines"/>.</param>
-/// <param name="Source">The name quarantine entries and errors mention (file name, "HTTP body").</param>
-/// <param name="FirstLineNumber">Line number of the batch's first line in its source (replayed files).</param>
-/// <param name="ForceRecompute">Recompute statistics after this batch whatever the cadence says (still only if the aggregate changed).</param>
-public sealed record ExperimentBatchInput(
-    string BatchPath, string BatchIdentity, string Format, string Source, int FirstLineNumber = 1, bool ForceRecompute = false);
-
 public static class BatchFormats
 {
     public const string JsonArray = "json-array";
@@ -51,36 +42,45 @@ public static class BatchFormats
     public static bool IsKnown(string format) => format is JsonArray or JsonLines;
 }
 
-/// <summary>What applying a batch did to one experiment's aggregate.</summary>
-/// <param name="Attempts">Read-apply-write rounds needed (more than 1 when a concurrent batch wrote in between).</param>
-/// <param name="TotalEvents">Events counted in the aggregate after this apply (the cadence counts from it).</param>
-/// <param name="AggregateHash">SHA-256 of the aggregate after this apply.</param>
-public sealed record ExperimentApplyOutcome(
-    string ExperimentId, ApplyOutcome Outcome, int EventsApplied, int EventsSkipped, int Attempts, long TotalEvents, string AggregateHash);
+/// <summary>The input of a shard's singleton aggregator: which shard it drains, and how long it waits idle before looking anyway (a lost wake-up costs at most this).</summary>
+public sealed record AggregatorInput(string ExperimentId, int Shard, TimeSpan IdlePollInterval);
 
-/// <summary>The apply activity's result: the batch's counts and each experiment's outcome.</summary>
-public sealed record ExperimentBatchApplied(
-    string BatchIdentity, int Records, int Accepted, int Quarantined, IReadOnlyDictionary<string, int> QuarantinedByReason,
-    string? QuarantinePath, IReadOnlyList<ExperimentApplyOutcome> Experiments);
+/// <summary>What one apply round of a shard did.</summary>
+/// <param name="Parts">Pending batch parts taken in this round (applied, found applied before, or quarantined whole).</param>
+/// <param name="EventsSkipped">Events counted before (same eventId and content, or the whole batch by its identity).</param>
+/// <param name="EventsRefused">Events quarantined by the round: eventId reused with other content, or beyond the dedupe horizon.</param>
+/// <param name="MorePending">The round stopped at its size limit: more parts are waiting.</param>
+/// <param name="TotalEvents">Events counted in the shard after the round.</param>
+public sealed record DrainResult(
+    string ExperimentId, int Shard, int Parts, long EventsApplied, long EventsSkipped, long EventsRefused, bool MorePending, long TotalEvents)
+{
+    public static DrainResult Nothing(string experimentId, int shard) => new(experimentId, shard, 0, 0, 0, 0, false, 0);
+}
+
+/// <summary>
+/// A shard's progress as its last apply round published it (<c>experiments/{id}/shards/{n}/status.json</c>). Every part
+/// acknowledged before <see cref="AppliedThrough"/> is applied: the round listed the pending parts at that instant.
+/// </summary>
+public sealed record ShardStatus(
+    string ExperimentId, int Shard, DateTimeOffset AppliedThrough, DateTimeOffset CommittedAt, string StateETag, long TotalEvents,
+    long DistinctUsers, long PendingPartsAtStart, int PartsApplied, DedupeStatus? Dedupe);
 
 /// <summary>Asks for a recomputation of one experiment if the cadence (or <paramref name="Force"/>) says so.</summary>
-public sealed record RecomputeRequest(string ExperimentId, long TotalEvents, string AggregateHash, DateTime RequestedAt, bool Force = false);
+public sealed record RecomputeRequest(string ExperimentId, DateTime RequestedAt, bool Force = false);
 
 /// <summary>Whether statistics were recomputed and published, why (not), and the weights now served.</summary>
 public sealed record RecomputeResult(
     string ExperimentId, bool Recomputed, string Reason, IReadOnlyList<VariantWeight>? Weights = null,
     AllocationReason? AllocationReason = null, bool? SampleRatioMismatch = null);
 
-/// <summary>The ExperimentAggregation orchestration's output.</summary>
-public sealed record ExperimentAggregationResult(
-    string BatchIdentity, int Records, int Accepted, int Quarantined, IReadOnlyDictionary<string, int> QuarantinedByReason,
-    string? QuarantinePath, IReadOnlyList<ExperimentApplyOutcome> Experiments, IReadOnlyList<RecomputeResult> Recomputations);
-
-/// <summary>What a submitted batch became: the orchestration instance that applies it and the parse counts.</summary>
-/// <param name="Duplicate">The same batch (by identity) was submitted before; <see cref="InstanceId"/> is that submission's instance.</param>
+/// <summary>What a submitted batch became: its stored body, the pending parts the shards' aggregators will apply, and the parse counts.</summary>
+/// <param name="Duplicate">The same batch (by identity) was submitted before; its events are counted once all the same.</param>
+/// <param name="PendingParts">The pending-list blobs written for this batch (one per experiment shard it touches); each is deleted once applied.</param>
+/// <param name="Aggregators">The aggregator instances woken for it.</param>
 public sealed record BatchSubmission(
-    string InstanceId, string BatchIdentity, string BatchPath, int Records, int Accepted, int Quarantined,
-    IReadOnlyDictionary<string, int> QuarantinedByReason, IReadOnlyList<string> Experiments, bool Duplicate);
+    string BatchIdentity, string BatchPath, int Records, int Accepted, int Quarantined,
+    IReadOnlyDictionary<string, int> QuarantinedByReason, IReadOnlyList<string> Experiments, bool Duplicate,
+    IReadOnlyList<string> PendingParts, IReadOnlyList<string> Aggregators, string? QuarantinePath);
 
 /// <summary>A user's variant as the assignment API returns it.</summary>
 public sealed record AssignmentView(
@@ -103,5 +103,6 @@ public sealed record ExperimentView(
 [JsonSerializable(typeof(AllocationState))]
 [JsonSerializable(typeof(VariantAssignment))]
 [JsonSerializable(typeof(List<QuarantinedEvent>))]
+[JsonSerializable(typeof(ShardStatus))]
 [JsonSerializable(typeof(string))]
 public sealed partial class ExperimentDocumentsJsonContext : JsonSerializerContext;

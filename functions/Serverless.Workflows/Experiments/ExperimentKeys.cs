@@ -38,18 +38,36 @@ public static partial class ExperimentKeys
         return valid ? plain : "h-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(userId)));
     }
 
-    /// <summary>The aggregate of one experiment, written with ETag concurrency.</summary>
-    public static string AggregatePath(string experimentId) => $"experiments/{experimentId}/aggregate.json";
+    /// <summary>The folder of one shard of an experiment: its state, dedupe segments, pending list and status.</summary>
+    public static string ShardFolder(string experimentId, int shard) => $"experiments/{experimentId}/shards/{shard}/";
+
+    /// <summary>A shard's aggregate (binary, <c>ExperimentAggregate.ToBinary</c>), written with ETag concurrency: the commit point of each apply round.</summary>
+    public static string ShardStatePath(string experimentId, int shard) => ShardFolder(experimentId, shard) + "state.bin";
+
+    /// <summary>A shard's dedupe segments (immutable; listed in the state).</summary>
+    public static string DedupeSegmentPath(string experimentId, int shard, string name) => ShardFolder(experimentId, shard) + "dedupe/" + name;
+
+    /// <summary>A shard's pending list: one part per acknowledged batch, deleted once applied.</summary>
+    public static string PendingPrefix(string experimentId, int shard) => ShardFolder(experimentId, shard) + "pending/";
+
+    public static string PendingPath(string experimentId, int shard, string identityKey) => PendingPrefix(experimentId, shard) + IdentityToken(identityKey) + ".part";
+
+    /// <summary>What the shard's last apply round published (progress, sizes, lag).</summary>
+    public static string ShardStatusPath(string experimentId, int shard) => ShardFolder(experimentId, shard) + "status.json";
+
+    /// <summary>The fixed instance id of a shard's singleton aggregator orchestration.</summary>
+    public static string AggregatorInstanceId(string experimentId, int shard) => $"experiment-aggregator-{experimentId}-{shard}";
 
     /// <summary>A submitted batch, stored once under its identity.</summary>
     public static string BatchPath(string identityKey, string format) =>
         $"experiments/batches/{IdentityToken(identityKey)}{(format == BatchFormats.JsonArray ? ".json" : ".jsonl")}";
 
-    /// <summary>The quarantined records of one batch.</summary>
+    /// <summary>The records of one batch quarantined when it was parsed.</summary>
     public static string QuarantinePath(string identityKey) => $"experiments/quarantine/{IdentityToken(identityKey)}.json";
 
-    /// <summary>The orchestration instance id of a batch: the same batch submitted twice finds its first instance.</summary>
-    public static string InstanceId(string identityKey) => "experiment-batch-" + IdentityToken(identityKey)[..32];
+    /// <summary>The events of one batch a shard refused when applying it (eventId reused with other content, beyond the dedupe horizon).</summary>
+    public static string ApplyQuarantinePath(string identityKey, string experimentId, int shard) =>
+        $"experiments/quarantine/{IdentityToken(identityKey)}-{experimentId}-{shard}.json";
 
     /// <summary>A path- and id-safe token for a batch identity: the content hash itself, or a hash of an Event Hubs key.</summary>
     public static string IdentityToken(string identityKey)

@@ -1,6 +1,8 @@
 using Serverless.Experiments;
 using Serverless.Experiments.Allocation;
 using Serverless.Experiments.Definitions;
+using Serverless.Experiments.Aggregation;
+using Serverless.Storage.Blobs;
 using Serverless.Storage.Documents;
 
 namespace Serverless.Workflows.Experiments;
@@ -22,7 +24,7 @@ namespace Serverless.Workflows.Experiments;
 /// from the same starting point; the loser reports <c>superseded</c>.</para>
 /// </remarks>
 public sealed class ExperimentRecomputer(
-    ExperimentDefinitionStore definitions, AggregateStore aggregates, IDocumentStore documents, ExperimentsSettings settings)
+    ExperimentDefinitionStore definitions, ShardStateStore states, IBlobStore blobs, IDocumentStore documents, ExperimentsSettings settings)
 {
     public async Task<RecomputeResult> RecomputeIfDueAsync(RecomputeRequest request, CancellationToken cancellationToken = default)
     {
@@ -32,27 +34,35 @@ public sealed class ExperimentRecomputer(
         var definition = found.Value.Definition;
         var partition = ExperimentKeys.ExperimentPartition(definition.Id);
 
+        // The shards' status blobs say cheaply whether anything changed and how many events there are.
+        var statuses = new List<ShardStatus>();
+        for (var shard = 0; shard < settings.ShardsPerExperiment; shard++)
+        {
+            if (await ApplyLagMonitor.ReadStatusAsync(blobs, definition.Id, shard, cancellationToken).ConfigureAwait(false) is { } status) statuses.Add(status);
+        }
+        if (statuses.Count == 0) return new RecomputeResult(definition.Id, false, "no events yet");
         var published = await documents.ReadAsync(partition, ExperimentKeys.AnalysisId, ExperimentDocumentsJsonContext.Default.PublishedAnalysis, cancellationToken).ConfigureAwait(false);
         var requestedAt = new DateTimeOffset(DateTime.SpecifyKind(request.RequestedAt, DateTimeKind.Utc));
-        if (published is not null && published.Value.AggregateHash == request.AggregateHash) return new RecomputeResult(definition.Id, false, "aggregate unchanged");
-        var reason = WhyDue(published?.Value, request, requestedAt);
+        if (published is not null && published.Value.AggregateHash == Version(statuses.Select(s => (s.Shard, s.TotalEvents)))) return new RecomputeResult(definition.Id, false, "aggregate unchanged");
+        var reason = WhyDue(published?.Value, statuses.Sum(s => s.TotalEvents), request.Force, requestedAt);
         if (reason is null) return new RecomputeResult(definition.Id, false, "not due");
 
-        var loaded = await aggregates.TryLoadAsync(definition.Id, cancellationToken).ConfigureAwait(false);
-        if (loaded is null) return new RecomputeResult(definition.Id, false, "no events yet");
-        var aggregate = loaded.Aggregate;
-        var aggregateHash = loaded.Hash;
+        var loaded = await states.LoadAllStatesAsync(definition.Id, cancellationToken).ConfigureAwait(false);
+        if (loaded.Count == 0) return new RecomputeResult(definition.Id, false, "no events yet");
+        var shards = loaded.Select(l => l.Aggregate).ToList();
+        var aggregateHash = Version(loaded.Select(l => (l.Aggregate.Shard, l.Aggregate.TotalEvents)));
         if (published is not null && published.Value.AggregateHash == aggregateHash) return new RecomputeResult(definition.Id, false, "aggregate unchanged");
 
         var allocationDocument = await documents.ReadAsync(partition, ExperimentKeys.AllocationId, ExperimentDocumentsJsonContext.Default.AllocationState, cancellationToken).ConfigureAwait(false);
         var allocation = Compatible(allocationDocument?.Value, definition) ?? AllocationState.Initial(definition);
 
-        var summary = aggregate.Summarize();
+        var summary = AggregateSummary.Merge(shards.Select(s => s.Summarize()).ToList());
         var latestEvent = summary.Variants.Select(v => v.LastEvent).Where(t => t is not null).Select(t => t!.Value).DefaultIfEmpty(requestedAt).Max();
         var lastChange = allocation.History.Count > 0 ? allocation.History[^1].EffectiveFrom : DateTimeOffset.MinValue;
         var asOf = latestEvent > lastChange ? latestEvent : lastChange;
 
-        var analysis = ExperimentAnalyzer.Recompute(definition, aggregate, allocation, asOf, settings.Statistics);
+        var analysis = ExperimentAnalyzer.Recompute(definition, shards, allocation, asOf, settings.Statistics, published?.Value.Statistics,
+            loaded.Select(l => $"{l.Aggregate.Shard}:{l.ETag}").ToList());
         var next = analysis.Allocation.State;
         try
         {
@@ -81,13 +91,16 @@ public sealed class ExperimentRecomputer(
     /// Recomputes now, whatever the cadence (the dashboard's button, the end of a file replay); still nothing when the
     /// aggregate is the one last analysed, so it never moves a bandit's weights without new data.
     /// </summary>
-    public async Task<RecomputeResult> RecomputeNowAsync(string experimentId, DateTimeOffset now, CancellationToken cancellationToken = default)
-    {
-        var loaded = await aggregates.TryLoadAsync(experimentId, cancellationToken).ConfigureAwait(false);
-        if (loaded is null) return new RecomputeResult(experimentId, false, "no events yet");
-        var request = new RecomputeRequest(experimentId, AggregateStore.TotalEvents(loaded.Aggregate), loaded.Hash, now.UtcDateTime, Force: true);
-        return await RecomputeIfDueAsync(request, cancellationToken).ConfigureAwait(false);
-    }
+    public Task<RecomputeResult> RecomputeNowAsync(string experimentId, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        RecomputeIfDueAsync(new RecomputeRequest(experimentId, now.UtcDateTime, Force: true), cancellationToken);
+
+    /// <summary>
+    /// One token for what all shards counted: equal exactly when no event was applied since. Events are only ever added, so a
+    /// shard's event count versions its figures; replays change the ledger and dedupe counters but not this, so they never
+    /// move a bandit's weights another step.
+    /// </summary>
+    private static string Version(IEnumerable<(int Shard, long TotalEvents)> shards) =>
+        "events:" + string.Join(",", shards.OrderBy(s => s.Shard).Select(s => $"{s.Shard}={s.TotalEvents}"));
 
     /// <summary>The weights served to new users: the published allocation, or the definition's initial weights.</summary>
     public async Task<AllocationState> GetAllocationAsync(ExperimentDefinition definition, CancellationToken cancellationToken = default)
@@ -101,11 +114,11 @@ public sealed class ExperimentRecomputer(
         (await documents.ReadAsync(ExperimentKeys.ExperimentPartition(experimentId), ExperimentKeys.AnalysisId,
             ExperimentDocumentsJsonContext.Default.PublishedAnalysis, cancellationToken).ConfigureAwait(false))?.Value;
 
-    private string? WhyDue(PublishedAnalysis? published, RecomputeRequest request, DateTimeOffset requestedAt)
+    private string? WhyDue(PublishedAnalysis? published, long totalEvents, bool force, DateTimeOffset requestedAt)
     {
         if (published is null) return "first analysis";
-        if (request.Force) return "forced";
-        if (request.TotalEvents - published.EventsAtCompute >= settings.RecomputeEveryEvents) return $"{request.TotalEvents - published.EventsAtCompute} new events";
+        if (force) return "forced";
+        if (totalEvents - published.EventsAtCompute >= settings.RecomputeEveryEvents) return $"{totalEvents - published.EventsAtCompute} new events";
         if (requestedAt - published.ComputedAt >= settings.RecomputeInterval) return $"{settings.RecomputeInterval} since the last analysis";
         return null;
     }

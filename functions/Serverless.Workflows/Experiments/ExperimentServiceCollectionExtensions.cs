@@ -8,7 +8,8 @@ public static class ExperimentServiceCollectionExtensions
 {
     /// <summary>
     /// The experiments area's services: settings from <c>Serverless:Experiments</c>, the definition store, the aggregate
-    /// store, the recomputer, the assignment service and event ingestion (which needs an DurableTaskClient, registered by the engine).
+    /// state store, the shard drainer with its lag monitor, metrics and concurrency budget, the recomputer, the assignment
+    /// service, and event ingestion with the aggregator waker (which needs an DurableTaskClient, registered by the engine).
     /// </summary>
     public static IServiceCollection AddExperimentServices(this IServiceCollection services, IConfiguration configuration)
     {
@@ -16,9 +17,15 @@ public static class ExperimentServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         services.TryAddSingleton(provider => ExperimentsSettings.FromConfiguration(configuration, provider.GetRequiredService<WorkflowPaths>()));
         services.TryAddSingleton<ExperimentDefinitionStore>();
-        services.TryAddSingleton<AggregateStore>();
+        services.TryAddSingleton<ShardStateStore>();
+        services.TryAddSingleton<ApplyLagMonitor>();
+        services.TryAddSingleton<ApplyMetrics>();
+        services.TryAddSingleton<AggregationBudget>();
+        services.TryAddSingleton<ShardDrainer>();
+        services.TryAddSingleton<ShardStatusReader>();
         services.TryAddSingleton<ExperimentRecomputer>();
         services.TryAddSingleton<AssignmentService>();
+        services.TryAddSingleton<AggregatorWaker>();
         services.TryAddSingleton<EventIngestion>();
         return services;
     }

@@ -11,7 +11,7 @@ public static class ExperimentWorkflows
         ArgumentNullException.ThrowIfNull(registry);
         return registry
             .AddOrchestrator<ExperimentAggregationOrchestrator>(ExperimentAggregationOrchestrator.Name)
-            .AddActivity<ApplyExperimentBatchActivity>(ApplyExperimentBatchActivity.Name)
+            .AddActivity<DrainExperimentShardActivity>(DrainExperimentShardActivity.Name)
             .AddActivity<RecomputeExperimentActivity>(RecomputeExperimentActivity.Name);
     }
 }

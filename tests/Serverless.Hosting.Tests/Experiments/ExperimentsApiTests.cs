@@ -16,15 +16,35 @@ public sealed class ExperimentsApiTests
             ["value"] = value, ["timestamp"] = new DateTimeOffset(2026, 11, 2, 0, 0, 0, TimeSpan.Zero).AddSeconds(second).ToString("O", CultureInfo.InvariantCulture),
         }.Where(p => p.Value is not null).ToDictionary());
 
-    private static async Task<JsonElement> WaitCompletedAsync(TestHost host, string instanceId)
+    /// <summary>Reads <c>GET /api/events/status</c> until <paramref name="done"/> holds, with a deadline.</summary>
+    private static async Task<JsonElement> WaitForEventsStatusAsync(TestHost host, Func<JsonElement, bool> done)
     {
-        var status = await host.WaitForStatusAsync(instanceId, s => TestHost.RuntimeStatus(s) is "Completed" or "Failed" or "Terminated");
-        Assert.Equal("Completed", TestHost.RuntimeStatus(status));
-        return status.GetProperty("output");
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            var status = await host.Http.GetFromJsonAsync<JsonElement>("api/events/status", deadline.Token);
+            if (done(status)) return status;
+            await Task.Delay(20, deadline.Token);
+        }
+    }
+
+    private static async Task<JsonElement> WaitForAnalysisAsync(TestHost host, string experiment, long exposedUsers)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            var view = await host.Http.GetFromJsonAsync<JsonElement>($"api/experiments/{experiment}", deadline.Token);
+            if (view.GetProperty("analysis") is { ValueKind: JsonValueKind.Object } analysis
+                && analysis.GetProperty("statistics").GetProperty("variants").EnumerateArray().Sum(v => v.GetProperty("exposedUsers").GetInt64()) == exposedUsers)
+            {
+                return view;
+            }
+            await Task.Delay(20, deadline.Token);
+        }
     }
 
     [Fact]
-    public async Task A_posted_batch_is_applied_by_its_workflow_and_shows_in_the_experiment()
+    public async Task A_posted_batch_is_applied_by_the_experiment_aggregator_and_shows_in_the_experiment()
     {
         await using var host = await TestHost.StartAsync();
         var events = new List<string>();
@@ -47,11 +67,11 @@ public sealed class ExperimentsApiTests
         Assert.Equal(1, accepted.GetProperty("quarantinedByReason").GetProperty("UnknownVariant").GetInt32());
         Assert.Equal(1, accepted.GetProperty("quarantinedByReason").GetProperty("UnknownExperiment").GetInt32());
         Assert.False(accepted.GetProperty("duplicate").GetBoolean());
-        var instanceId = accepted.GetProperty("id").GetString()!;
-        var output = await WaitCompletedAsync(host, instanceId);
-        Assert.Equal("Applied", output.GetProperty("experiments")[0].GetProperty("outcome").GetString());
+        Assert.Equal("experiment-aggregator-ranker-2026-0", accepted.GetProperty("aggregators")[0].GetString());
+        var applied = await WaitForEventsStatusAsync(host, s => s.GetProperty("applied").GetProperty("eventsApplied").GetInt64() == 50);
+        Assert.True(applied.GetProperty("applied").GetProperty("lagP99Ms").GetDouble() > 0);
 
-        var experiment = await host.Http.GetFromJsonAsync<JsonElement>("api/experiments/ranker-2026");
+        var experiment = await WaitForAnalysisAsync(host, "ranker-2026", 40);
         var variants = experiment.GetProperty("analysis").GetProperty("statistics").GetProperty("variants");
         Assert.Equal([20L, 20L], variants.EnumerateArray().Select(v => v.GetProperty("exposedUsers").GetInt64()));
         Assert.Equal(10, variants[1].GetProperty("convertingUsers").GetInt64());
@@ -60,12 +80,17 @@ public sealed class ExperimentsApiTests
         Assert.False(experiment.GetProperty("analysis").GetProperty("statistics").GetProperty("sampleRatio").GetProperty("mismatch").GetBoolean());
         Assert.True(experiment.GetProperty("allocation").GetProperty("history").GetArrayLength() >= 1);
 
-        // The same batch again (other whitespace): the first instance is found, nothing runs twice.
+        // The same batch again (other whitespace), and its events re-batched: counted once all the same.
         var again = await host.Http.PostAsync("api/events", TestHost.JsonBody("[\n" + string.Join(",\n", events) + "\n]"));
         var duplicate = await again.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
         Assert.True(duplicate.GetProperty("duplicate").GetBoolean());
-        Assert.Equal(instanceId, duplicate.GetProperty("id").GetString());
+        Assert.Equal(HttpStatusCode.Accepted, (await host.Http.PostAsync("api/events", TestHost.JsonBody("[" + string.Join(",", events.Skip(10).Reverse()) + "]"))).StatusCode);
+        await WaitForEventsStatusAsync(host, s => s.GetProperty("applied").GetProperty("parts").GetInt64() == 3);
+        var status = await host.Http.GetFromJsonAsync<JsonElement>("api/events/status");
+        Assert.Equal(50, status.GetProperty("applied").GetProperty("eventsApplied").GetInt64());
+        Assert.Equal(50 + 40, status.GetProperty("applied").GetProperty("eventsSkipped").GetInt64());
+        Assert.Equal(50, status.GetProperty("shards").EnumerateArray().Single(s => s.GetProperty("experimentId").GetString() == "ranker-2026").GetProperty("totalEvents").GetInt64());
 
         var list = await host.Http.GetFromJsonAsync<JsonElement>("api/experiments");
         var ranker = list.EnumerateArray().Single(e => e.GetProperty("id").GetString() == "ranker-2026");
@@ -89,8 +114,34 @@ public sealed class ExperimentsApiTests
         var accepted = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal(3, accepted.GetProperty("accepted").GetInt32());
         Assert.Equal(1, accepted.GetProperty("quarantinedByReason").GetProperty("MalformedJson").GetInt32());
-        var output = await WaitCompletedAsync(host, accepted.GetProperty("id").GetString()!);
-        Assert.EndsWith(".json", output.GetProperty("quarantinePath").GetString());
+        Assert.EndsWith(".json", accepted.GetProperty("quarantinePath").GetString());
+        await WaitForEventsStatusAsync(host, s => s.GetProperty("applied").GetProperty("eventsApplied").GetInt64() == 3);
+    }
+
+    [Fact]
+    public async Task When_applying_lags_beyond_the_bound_events_are_refused_with_429_and_Retry_After()
+    {
+        var gate = new GatedBlobStore.Gate();
+        await using var host = await TestHost.StartAsync(configure: options =>
+        {
+            options.Settings["Serverless:Experiments:MaxApplyLag"] = "00:00:00.050";
+            options.ConfigureServices = services => GatedBlobStore.Install(services, gate);
+        });
+        var batch = (int n) => TestHost.JsonBody("[" + Event($"e{n}", "checkout-banner", "none", $"u{n}", "exposure", n) + "]");
+
+        Assert.Equal(HttpStatusCode.Accepted, (await host.Http.PostAsync("api/events", batch(1))).StatusCode);
+        await gate.Reached.WaitAsync(TimeSpan.FromSeconds(60)); // the aggregator's round holds before its commit
+        await WaitForEventsStatusAsync(host, s => s.GetProperty("outstandingLagMs").GetDouble() > 50);
+        var refused = await host.Http.PostAsync("api/events", batch(2));
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        Assert.True(refused.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1), refused.Headers.RetryAfter?.ToString());
+        Assert.Contains("send the batch again", (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString());
+
+        gate.Open();
+        await WaitForEventsStatusAsync(host, s => s.GetProperty("applied").GetProperty("eventsApplied").GetInt64() == 1);
+        Assert.Equal(HttpStatusCode.Accepted, (await host.Http.PostAsync("api/events", batch(2))).StatusCode);
+        await WaitForEventsStatusAsync(host, s => s.GetProperty("applied").GetProperty("eventsApplied").GetInt64() == 2);
     }
 
     [Theory]

@@ -36,8 +36,19 @@ public sealed class ExperimentsPageBrowserTests : BrowserTest
             + Lines("checkout-banner", ["none", "free-shipping"], [0.05, 0.07], 1000, 2, true);
         var response = await _host.Http.PostAsync("api/events", TestHost.JsonBody(body));
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
-        await _host.WaitForStatusAsync(id, s => TestHost.RuntimeStatus(s) == "Completed");
+        var accepted = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accepted").GetInt64();
+        // Applied by the aggregators and analysed: both experiments published, every accepted event counted.
+        using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+        {
+            while (true)
+            {
+                var status = await _host.Http.GetFromJsonAsync<JsonElement>("api/events/status", deadline.Token);
+                var list = await _host.Http.GetFromJsonAsync<JsonElement>("api/experiments", deadline.Token);
+                if (status.GetProperty("applied").GetProperty("eventsApplied").GetInt64() == accepted
+                    && list.EnumerateArray().All(e => e.GetProperty("computedAt").ValueKind == JsonValueKind.String)) break;
+                await Task.Delay(20, deadline.Token);
+            }
+        }
 
         var page = await _browser.NewPageAsync(new BrowserNewPageOptions { BaseURL = _host.Host.BaseAddress.ToString(), ViewportSize = new() { Width = 1280, Height = 900 } });
         await page.GotoAsync("experiments.html");

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Serverless.Experiments.Aggregation;
 using Serverless.Experiments.Events;
 using Serverless.Storage.Blobs;
@@ -6,10 +7,10 @@ using Serverless.Workflows.Experiments;
 
 namespace Serverless.Workflows.Tests.Experiments;
 
-/// <summary>Batches change the stored aggregates exactly once, whatever the order, repetition, crashes and concurrency.</summary>
+/// <summary>Events change the stored aggregates exactly once, whatever the batching, order, repetition, crashes and concurrency.</summary>
 public sealed class ExactlyOnceTests
 {
-    private static async Task<List<byte[]>> MixedBatchesAsync(ExperimentTestEnvironment env, int users = 400, int batchSize = 97)
+    private static async Task<List<string>> MixedRecordsAsync(ExperimentTestEnvironment env, int users = 400)
     {
         var ranker = await env.DefinitionAsync("ranker");
         var banner = await env.DefinitionAsync("banner");
@@ -18,118 +19,100 @@ public sealed class ExactlyOnceTests
             .ToList();
         // Interleave the two experiments so most batches touch both.
         var random = new Random(3);
-        records = records.OrderBy(_ => random.Next()).ToList();
-        return EventFactory.Batches(records, batchSize);
+        return records.OrderBy(_ => random.Next()).ToList();
     }
 
-    private static async Task<(string? Ranker, string? Banner)> ApplyAllAsync(ExperimentTestEnvironment env, IEnumerable<byte[]> batches)
-    {
-        foreach (var body in batches) await env.ApplyAsync(await env.StoreBatchAsync(body));
-        return (await env.AggregateJsonAsync("ranker"), await env.AggregateJsonAsync("banner"));
-    }
+    private static async Task<(string? Ranker, string? Banner)> FiguresAsync(ExperimentTestEnvironment env) =>
+        (await env.FiguresAsync("ranker"), await env.FiguresAsync("banner"));
 
     [Fact]
-    public async Task Replaying_every_batch_twice_in_shuffled_order_gives_the_same_aggregates()
+    public async Task Re_batched_reordered_and_replayed_events_are_counted_once()
     {
         await using var reference = new ExperimentTestEnvironment();
-        var batches = await MixedBatchesAsync(reference);
-        var expected = await ApplyAllAsync(reference, batches);
+        var records = await MixedRecordsAsync(reference);
+        await reference.ApplyAllAsync(EventFactory.Batches(records, 97));
+        var expected = await FiguresAsync(reference);
         Assert.NotNull(expected.Ranker);
-        Assert.NotNull(expected.Banner);
 
-        await using var replayed = new ExperimentTestEnvironment();
-        var random = new Random(42);
-        var twice = batches.Concat(batches).OrderBy(_ => random.Next()).ToList();
-        var actual = await ApplyAllAsync(replayed, twice);
-
-        Assert.Equal(expected.Ranker, actual.Ranker);
-        Assert.Equal(expected.Banner, actual.Banner);
-
-        // And the figures are those of the events, counted once.
-        var aggregate = ExperimentAggregate.FromJson(actual.Ranker!);
-        Assert.Equal(400, aggregate.Summarize().Variants.Sum(v => v.ExposedUsers));
-    }
-
-    [Fact]
-    public async Task Running_the_apply_activity_again_after_its_write_changes_nothing()
-    {
         await using var env = new ExperimentTestEnvironment();
-        var batches = await MixedBatchesAsync(env, users: 100, batchSize: 1000);
-        var input = await env.StoreBatchAsync(batches[0]);
+        var random = new Random(42);
+        // The same events three times: cut at other boundaries, shuffled, and as the original batches again (both framings).
+        var reordered = records.OrderBy(_ => random.Next()).ToList();
+        var sends = EventFactory.Batches(records, 97)
+            .Concat(EventFactory.Batches(reordered, 41))
+            .Concat(EventFactory.Batches(records, 97))
+            .OrderBy(_ => random.Next())
+            .ToList();
+        foreach (var chunk in sends.Chunk(7))
+        {
+            foreach (var body in chunk) await env.SubmitAsync(body);
+            await env.DrainAsync();
+        }
+        await env.SubmitAsync(EventFactory.Array(records.Take(60)), BatchFormats.JsonArray, "HTTP body");
+        await env.DrainAsync();
 
-        var first = await env.ApplyAsync(input);
-        var afterFirst = (await env.AggregateJsonAsync("ranker"), await env.AggregateJsonAsync("banner"));
-        var etag = (await env.Blobs.Inner.GetPropertiesAsync(ExperimentKeys.AggregatePath("ranker")))!.ETag;
-        var second = await env.ApplyAsync(input);
-
-        Assert.All(first.Experiments, e => Assert.Equal(ApplyOutcome.Applied, e.Outcome));
-        Assert.All(second.Experiments, e => Assert.Equal(ApplyOutcome.AlreadyApplied, e.Outcome));
-        Assert.All(second.Experiments, e => Assert.Equal(0, e.EventsApplied));
-        Assert.Equal(afterFirst, (await env.AggregateJsonAsync("ranker"), await env.AggregateJsonAsync("banner")));
-        // Not even rewritten.
-        Assert.Equal(etag, (await env.Blobs.Inner.GetPropertiesAsync(ExperimentKeys.AggregatePath("ranker")))!.ETag);
+        Assert.Equal(expected, await FiguresAsync(env));
+        var summary = ExperimentAggregate.FromJson((await env.AggregateJsonAsync("ranker"))!).Summarize();
+        Assert.Equal(400, summary.Variants.Sum(v => v.ExposedUsers));
+        Assert.True(summary.Dedupe!.DuplicatesSkipped > 0);
+        Assert.Equal(0, summary.Dedupe.Conflicts);
+        // Every part was applied and removed from the pending lists.
+        Assert.Empty(await env.Blobs.Inner.ListAsync("experiments/ranker/shards/0/pending/").ToListAsync());
     }
 
     [Fact]
-    public async Task A_crash_between_one_aggregate_write_and_the_next_loses_and_doubles_nothing()
+    public async Task A_crash_after_the_state_write_and_before_the_parts_are_deleted_loses_and_doubles_nothing()
     {
         await using var reference = new ExperimentTestEnvironment();
-        var batches = await MixedBatchesAsync(reference, users: 150, batchSize: 1000);
-        var expected = await ApplyAllAsync(reference, batches);
+        var records = await MixedRecordsAsync(reference, users: 150);
+        await reference.ApplyAllAsync(EventFactory.Batches(records, 1000));
+        var expected = await FiguresAsync(reference);
 
         await using var env = new ExperimentTestEnvironment();
-        var input = await env.StoreBatchAsync(batches[0]);
+        foreach (var body in EventFactory.Batches(records, 100)) await env.SubmitAsync(body);
         var crashes = 0;
-        // The first aggregate written (of the batch's first experiment) is durable, then the process "dies".
+        // The round's state is durable, then the process "dies": its parts are still pending, the apply runs again.
         env.Blobs.AfterWrite = path =>
         {
-            if (path.EndsWith("aggregate.json", StringComparison.Ordinal) && crashes++ == 0) throw new SimulatedCrashException(path);
+            if (path.EndsWith("/state.bin", StringComparison.Ordinal) && crashes++ == 0) throw new SimulatedCrashException(path);
         };
-        await Assert.ThrowsAsync<SimulatedCrashException>(() => env.ApplyAsync(input));
-        Assert.NotNull(await env.AggregateJsonAsync("banner")); // banner comes first in the catalog: written
-        Assert.Null(await env.AggregateJsonAsync("ranker"));    // ranker: never reached
+        await Assert.ThrowsAsync<SimulatedCrashException>(() => env.DrainAsync("ranker"));
+        Assert.NotEmpty(await env.Blobs.Inner.ListAsync("experiments/ranker/shards/0/pending/").ToListAsync());
 
-        var rerun = await env.ApplyAsync(input);
+        var rerun = (await env.DrainAsync("ranker", "banner")).ToDictionary(r => r.ExperimentId);
 
-        Assert.Equal(ApplyOutcome.AlreadyApplied, rerun.Experiments.Single(e => e.ExperimentId == "banner").Outcome);
-        Assert.Equal(ApplyOutcome.Applied, rerun.Experiments.Single(e => e.ExperimentId == "ranker").Outcome);
-        Assert.Equal(expected, (await env.AggregateJsonAsync("ranker"), await env.AggregateJsonAsync("banner")));
+        Assert.Equal(0, rerun["ranker"].EventsApplied); // every part found in the committed ledger
+        Assert.True(rerun["ranker"].EventsSkipped > 0);
+        Assert.True(rerun["banner"].EventsApplied > 0);
+        Assert.Equal(expected, await FiguresAsync(env));
     }
 
     [Fact]
-    public async Task Concurrent_batches_for_one_experiment_retry_on_the_ETag_and_lose_no_update()
+    public async Task A_stale_writer_fails_its_conditional_write_reloads_and_loses_no_update()
     {
         await using var reference = new ExperimentTestEnvironment();
         var ranker = await reference.DefinitionAsync("ranker");
-        var batches = EventFactory.Batches(EventFactory.Simulate(ranker, 300, [0.1, 0.2], seed: 5), 100);
-        Assert.True(batches.Count >= 4);
-        var expected = (await ApplyAllAsync(reference, batches)).Ranker;
+        var batches = EventFactory.Batches(EventFactory.Simulate(ranker, 300, [0.1, 0.2], seed: 5), 150);
+        Assert.Equal(3, batches.Count);
+        await reference.ApplyAllAsync(batches);
+        var expected = await reference.FiguresAsync("ranker");
 
         await using var env = new ExperimentTestEnvironment();
-        var inputs = new List<ExperimentBatchInput>();
-        foreach (var body in batches) inputs.Add(await env.StoreBatchAsync(body));
-        // Every writer reads the aggregate before any of them writes: all but one must find the ETag changed.
-        var barrier = new Barrier(inputs.Count);
-        var firstRound = 0;
-        env.Blobs.BeforeRead = path =>
-        {
-            if (path == ExperimentKeys.AggregatePath("ranker") && Interlocked.Increment(ref firstRound) <= inputs.Count)
-            {
-                return Task.Run(() => barrier.SignalAndWait(TimeSpan.FromSeconds(30)));
-            }
-            return Task.CompletedTask;
-        };
-        // The very first write creates the blob, so the first round reads "not found"; hold creators the same way.
-        var results = await Task.WhenAll(inputs.Select(input => Task.Run(() => env.ApplyAsync(input))));
+        // Two writers for one shard, as when a Function App instance still runs a round its successor also runs.
+        var stale = ActivatorUtilities.CreateInstance<ShardDrainer>(env.Services);
+        await env.SubmitAsync(batches[0]);
+        await stale.DrainAsync("ranker", 0);              // the stale writer keeps this state in memory
+        await env.SubmitAsync(batches[1]);
+        await env.DrainAsync("ranker");                   // the other writer commits on top of it
+        await env.SubmitAsync(batches[2]);
+        var round = await stale.DrainAsync("ranker", 0);  // ETag mismatch: reload, apply again, commit
 
-        var outcomes = results.Select(r => r.Experiments.Single()).ToList();
-        Assert.All(outcomes, o => Assert.Equal(ApplyOutcome.Applied, o.Outcome));
-        Assert.Contains(outcomes, o => o.Attempts > 1);
-        Assert.Equal(expected, await env.AggregateJsonAsync("ranker"));
+        Assert.Equal(1, round.Parts);
+        Assert.Equal(expected, await env.FiguresAsync("ranker"));
     }
 
     [Fact]
-    public async Task Bad_events_are_quarantined_with_their_reason_and_the_rest_applied()
+    public async Task Bad_events_are_quarantined_with_reason_line_and_raw_text_and_the_good_ones_go_on()
     {
         await using var env = new ExperimentTestEnvironment();
         var at = ExperimentTestEnvironment.EventsStart;
@@ -137,31 +120,131 @@ public sealed class ExactlyOnceTests
         {
             EventFactory.Event("e1", "ranker", "als-v1", "u1", "exposure", at),
             "{ this is not json",
-            """{"eventId":"e2","experiment":"ranker","variant":"als-v1","type":"exposure","timestamp":"2026-11-01T00:00:00Z"}""",
+            """{"experiment":"ranker","variant":"als-v1","user":"u2","type":"exposure","timestamp":"2026-11-01T00:00:00Z"}""",
             EventFactory.Event("e3", "nope", "als-v1", "u3", "exposure", at),
             EventFactory.Event("e4", "ranker", "als-v9", "u4", "exposure", at),
             EventFactory.Event("e5", "finished", "a", "u5", "exposure", at),
             EventFactory.Event("e6", "ranker", "als-v2", "u6", "exposure", at),
             EventFactory.Event("e7", "ranker", "als-v2", "u6", "conversion", at.AddMinutes(1)),
+            EventFactory.Event("e8", "ranker", "als-v2", "u8", "exposure", DateTimeOffset.UtcNow.AddDays(3)),
         };
-        var input = await env.StoreBatchAsync(EventFactory.Lines(lines), source: "bad.jsonl");
+        var submission = await env.SubmitAsync(EventFactory.Lines(lines), source: "bad.jsonl");
 
-        var result = await env.ApplyAsync(input);
-
-        Assert.Equal(8, result.Records);
-        Assert.Equal(3, result.Accepted);
-        Assert.Equal(5, result.Quarantined);
+        Assert.Equal((9, 3, 6), (submission.Records, submission.Accepted, submission.Quarantined));
         Assert.Equal(new Dictionary<string, int>
         {
             ["MalformedJson"] = 1, ["MissingField"] = 1, ["UnknownExperiment"] = 1, ["UnknownVariant"] = 1, ["OutsideExperimentWindow"] = 1,
-        }, result.QuarantinedByReason);
-        var quarantined = JsonSerializer.Deserialize(await env.Blobs.Inner.ReadAllBytesAsync(result.QuarantinePath!), ExperimentDocumentsJsonContext.Default.ListQuarantinedEvent)!;
-        Assert.Equal([2, 3, 4, 5, 6], quarantined.Select(q => q.LineNumber));
-        Assert.Equal("user", quarantined.Single(q => q.Reason == QuarantineReason.MissingField).Field);
+            ["TimestampInFuture"] = 1,
+        }, submission.QuarantinedByReason);
+        var quarantined = JsonSerializer.Deserialize(await env.Blobs.Inner.ReadAllBytesAsync(submission.QuarantinePath!), ExperimentDocumentsJsonContext.Default.ListQuarantinedEvent)!;
+        Assert.Equal([2, 3, 4, 5, 6, 9], quarantined.Select(q => q.LineNumber));
+        Assert.Equal("eventId", quarantined.Single(q => q.Reason == QuarantineReason.MissingField).Field);
+        Assert.Equal(lines[2], quarantined.Single(q => q.Reason == QuarantineReason.MissingField).Raw);
+        await env.DrainAsync();
+
+        // Later, the same eventId with other content (another user), in a batch of otherwise good events.
+        var reused = EventFactory.Event("e6", "ranker", "als-v2", "someone-else", "exposure", at.AddHours(1));
+        var next = await env.SubmitAsync(EventFactory.Lines([EventFactory.Event("e9", "ranker", "als-v1", "u9", "exposure", at), reused]), source: "later.jsonl", firstLine: 41);
+        var drained = (await env.DrainAsync("ranker")).Single();
+
+        Assert.Equal((1, 1L), (drained.EventsRefused, drained.EventsApplied));
+        var refused = JsonSerializer.Deserialize(
+            await env.Blobs.Inner.ReadAllBytesAsync(ExperimentKeys.ApplyQuarantinePath(next.BatchIdentity, "ranker", 0)), ExperimentDocumentsJsonContext.Default.ListQuarantinedEvent)!;
+        var entry = Assert.Single(refused);
+        Assert.Equal((QuarantineReason.EventIdReused, 42, "e6", reused), (entry.Reason, entry.LineNumber, entry.EventId, entry.Raw));
+        Assert.Contains("later.jsonl line 42", entry.Message, StringComparison.Ordinal);
 
         var summary = ExperimentAggregate.FromJson((await env.AggregateJsonAsync("ranker"))!).Summarize();
-        Assert.Equal([1L, 1L], summary.Variants.Select(v => v.ExposedUsers));
+        Assert.Equal([2L, 1L], summary.Variants.Select(v => v.ExposedUsers));
         Assert.Equal([0L, 1L], summary.Variants.Select(v => v.ConvertingUsers));
         Assert.Null(await env.AggregateJsonAsync("finished"));
     }
+
+    [Fact]
+    public async Task Shards_of_an_experiment_add_up_to_what_one_writer_counts()
+    {
+        await using var reference = new ExperimentTestEnvironment();
+        var records = await MixedRecordsAsync(reference, users: 300);
+        await reference.ApplyAllAsync(EventFactory.Batches(records, 120));
+
+        await using var sharded = new ExperimentTestEnvironment(settings: new Dictionary<string, string?> { ["Serverless:Experiments:ShardsPerExperiment"] = "3" });
+        var submission = await sharded.SubmitAsync(EventFactory.Lines(records));
+        Assert.Equal(6, submission.PendingParts.Count); // two experiments, three shards each
+        await sharded.DrainAsync();
+        await sharded.ApplyAllAsync(EventFactory.Batches(records, 77)); // and again, re-batched: nothing changes
+
+        Assert.Equal(await FiguresAsync(reference), await FiguresAsync(sharded));
+        var shards = await sharded.Get<ShardStateStore>().LoadAllStatesAsync("ranker");
+        Assert.Equal(3, shards.Count);
+        Assert.All(shards, s => Assert.InRange(s.Aggregate.DistinctUsers, 50, 150));
+        // Statistics merge the shards at recompute time.
+        var result = await sharded.Get<ExperimentRecomputer>().RecomputeNowAsync("ranker", DateTimeOffset.UtcNow);
+        Assert.True(result.Recomputed, result.Reason);
+        Assert.Equal(300, (await sharded.Get<ExperimentRecomputer>().GetAnalysisAsync("ranker"))!.Statistics.Variants.Sum(v => v.ExposedUsers));
+    }
+
+    [Fact]
+    public async Task Ingestion_answers_backpressure_when_applying_lags_beyond_the_bound()
+    {
+        var clock = new TestClock(new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero));
+        await using var env = new ExperimentTestEnvironment(settings: new Dictionary<string, string?> { ["Serverless:Experiments:MaxApplyLag"] = "00:00:05" }, clock: clock);
+        var ranker = await env.DefinitionAsync("ranker");
+        var batches = EventFactory.Batches(EventFactory.Simulate(ranker, 30, [0.1, 0.2], seed: 9), 10);
+
+        await env.SubmitAsync(batches[0]);
+        clock.Advance(TimeSpan.FromSeconds(4));
+        await env.SubmitAsync(batches[1]); // 4 s behind: within the bound
+        clock.Advance(TimeSpan.FromSeconds(3));
+        var refused = await Assert.ThrowsAsync<IngestionBackpressureException>(() => env.SubmitAsync(batches[2]));
+
+        Assert.Equal(TimeSpan.FromSeconds(7), refused.Lag);
+        Assert.Equal(TimeSpan.FromSeconds(2), refused.RetryAfter);
+        Assert.False(await env.Blobs.Inner.ExistsAsync(ExperimentKeys.PendingPath("ranker", 0, Identity(env, batches[2]))));
+
+        await env.DrainAsync("ranker");
+        var accepted = await env.SubmitAsync(batches[2]);
+        Assert.Single(accepted.PendingParts);
+    }
+
+    [Fact]
+    public async Task The_dedupe_state_stays_within_its_bound_and_its_size_is_published()
+    {
+        await using var env = new ExperimentTestEnvironment(settings: new Dictionary<string, string?> { ["Serverless:Experiments:DedupeMaxEntries"] = "1024" });
+        var ranker = await env.DefinitionAsync("ranker");
+        var records = EventFactory.Simulate(ranker, 1500, [0.2, 0.2], seed: 4); // about 2,200 events, one per second
+        foreach (var body in EventFactory.Batches(records, 300))
+        {
+            await env.SubmitAsync(body);
+            await env.DrainAsync("ranker");
+        }
+
+        var status = (await env.Get<ShardStatusReader>().ReadAllAsync()).Single(s => s.ExperimentId == "ranker");
+        Assert.InRange(status.Dedupe!.Entries, 1, 1024);
+        Assert.True(status.Dedupe.Forgotten > 0);
+        Assert.NotNull(status.Dedupe.Horizon);
+        // An old event sent again cannot be checked any more: it is refused, not counted twice.
+        await env.SubmitAsync(EventFactory.Lines(records.Take(1)));
+        Assert.Equal(1, (await env.DrainAsync("ranker")).Single().EventsRefused);
+        Assert.Equal(1500, ExperimentAggregate.FromJson((await env.AggregateJsonAsync("ranker"))!).Summarize().Variants.Sum(v => v.ExposedUsers));
+        // Segments on disk stay few: merged as they grow, dropped once wholly forgotten.
+        Assert.InRange((await env.Blobs.Inner.ListAsync("experiments/ranker/shards/0/dedupe/").ToListAsync()).Count, 1, 8);
+    }
+
+    private static string Identity(ExperimentTestEnvironment env, byte[] body)
+    {
+        var catalog = env.Get<ExperimentDefinitionStore>().GetCatalogAsync().GetAwaiter().GetResult();
+        using var parser = new EventBatchParser(catalog);
+        using var batch = parser.ParseJsonLines(body, "x");
+        return batch.Identity.Key;
+    }
+}
+
+/// <summary>A clock the test moves by hand.</summary>
+internal sealed class TestClock(DateTimeOffset start) : TimeProvider
+{
+    private DateTimeOffset _now = start;
+
+    public override DateTimeOffset GetUtcNow() => _now;
+
+    public void Advance(TimeSpan by) => _now += by;
 }

@@ -2,22 +2,14 @@ using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Serverless.Durable;
 using Serverless.Experiments.Aggregation;
-using Serverless.Experiments.Allocation;
-using Serverless.Storage.Documents;
 using Serverless.Workflows.Experiments;
 
 namespace Serverless.Workflows.Tests.Experiments;
 
-/// <summary>Batches submitted as the HTTP route and the replay command submit them, run by ExperimentAggregation on the embedded engine.</summary>
+/// <summary>Batches submitted as the HTTP route and the replay command submit them, applied by the shards' ExperimentAggregation aggregators on the embedded engine.</summary>
 public sealed class ExperimentAggregationEngineTests
 {
-    private static async Task<ExperimentAggregationResult> RunAsync(ExperimentTestEnvironment env, string instanceId)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var metadata = await env.Engine.Client.WaitForInstanceCompletionAsync(instanceId, true, timeout.Token);
-        Assert.True(metadata.RuntimeStatus == OrchestrationRuntimeStatus.Completed, $"{instanceId}: {metadata.RuntimeStatus} {metadata.FailureDetails?.ErrorMessage}");
-        return metadata.ReadOutputAs<ExperimentAggregationResult>()!;
-    }
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
 
     private static async Task<List<byte[]>> RankerBatchesAsync(ExperimentTestEnvironment env, int users, int batchSize)
     {
@@ -26,7 +18,7 @@ public sealed class ExperimentAggregationEngineTests
     }
 
     [Fact]
-    public async Task Submitted_batches_are_applied_recomputed_on_the_cadence_and_a_replay_changes_nothing()
+    public async Task Submitted_batches_are_applied_by_the_shard_aggregator_recomputed_and_a_replay_changes_nothing()
     {
         await using var env = new ExperimentTestEnvironment(withEngine: true, new Dictionary<string, string?>
         {
@@ -38,7 +30,7 @@ public sealed class ExperimentAggregationEngineTests
         var ingestion = env.Get<EventIngestion>();
         var batches = await RankerBatchesAsync(env, users: 600, batchSize: 150);
 
-        var outputs = new List<ExperimentAggregationResult>();
+        var submissions = new List<BatchSubmission>();
         var line = 1;
         foreach (var body in batches)
         {
@@ -46,74 +38,73 @@ public sealed class ExperimentAggregationEngineTests
             line += 150;
             Assert.False(submission.Duplicate);
             Assert.Equal(["ranker"], submission.Experiments);
-            outputs.Add(await RunAsync(env, submission.InstanceId));
+            Assert.Equal([ExperimentKeys.AggregatorInstanceId("ranker", 0)], submission.Aggregators);
+            submissions.Add(submission);
         }
-
-        Assert.All(outputs, o => Assert.Equal(ApplyOutcome.Applied, o.Experiments.Single().Outcome));
-        var recomputed = outputs.SelectMany(o => o.Recomputations).Where(r => r.Recomputed).ToList();
-        // The first batch publishes a first analysis, then one per 300 events or more: fewer analyses than batches.
-        Assert.InRange(recomputed.Count, 2, batches.Count - 1);
-        Assert.Contains(outputs.SelectMany(o => o.Recomputations), r => r.Reason == "not due");
+        foreach (var submission in submissions) await ingestion.WaitUntilAppliedAsync(submission, Deadline);
 
         var recomputer = env.Get<ExperimentRecomputer>();
-        var last = outputs[^1].Experiments.Single();
-        Assert.True((await recomputer.GetAnalysisAsync("ranker"))!.EventsAtCompute < last.TotalEvents); // the last batch was not due
+        await WaitForAsync(async () => await recomputer.GetAnalysisAsync("ranker") is { EventsAtCompute: > 0 } a ? a : null);
         // What the replay command does at the end: a forced recomputation covers everything.
-        var final = await recomputer.RecomputeIfDueAsync(new RecomputeRequest("ranker", last.TotalEvents, last.AggregateHash, DateTime.UtcNow, Force: true));
-        Assert.True(final.Recomputed, final.Reason);
+        var final = await RecomputeNowAsync(recomputer);
+        Assert.True(final.Recomputed || final.Reason == "aggregate unchanged", final.Reason);
         var analysis = (await recomputer.GetAnalysisAsync("ranker"))!;
-        var allocation = await recomputer.GetAllocationAsync(await env.DefinitionAsync("ranker"));
-        var analysisEtag = (await env.Get<IDocumentStore>().ReadAsync(ExperimentKeys.ExperimentPartition("ranker"), ExperimentKeys.AnalysisId))!.ETag;
-        var aggregate = await env.AggregateJsonAsync("ranker");
         Assert.Equal(600, analysis.Statistics.Variants.Sum(v => v.ExposedUsers));
+        var figures = await env.FiguresAsync("ranker");
+        var weightChanges = (await recomputer.GetAllocationAsync(await env.DefinitionAsync("ranker"))).History.Count;
 
-        // Submitting the same batches again finds their instances; running them again under new instance ids applies nothing.
-        foreach (var body in batches)
-        {
-            var again = await ingestion.SubmitAsync(body, BatchFormats.JsonLines, "ranker.jsonl");
-            Assert.True(again.Duplicate);
-        }
-        var inputs = new List<ExperimentBatchInput>();
-        foreach (var body in batches) inputs.Add(await env.StoreBatchAsync(body));
-        foreach (var input in inputs)
-        {
-            var id = await env.Engine.Client.ScheduleNewOrchestrationInstanceAsync(ExperimentAggregationOrchestrator.Name, input with { ForceRecompute = true });
-            var output = await RunAsync(env, id);
-            Assert.Equal(ApplyOutcome.AlreadyApplied, output.Experiments.Single().Outcome);
-            Assert.False(output.Recomputations.Single().Recomputed);
-        }
+        // One singleton per shard, kept small by continuing as new.
+        var aggregator = await env.Engine.Client.GetInstanceAsync(ExperimentKeys.AggregatorInstanceId("ranker", 0));
+        Assert.Equal(OrchestrationRuntimeStatus.Running, aggregator!.RuntimeStatus);
+        Assert.InRange((await env.Engine.Client.GetHistoryAsync(aggregator.InstanceId)).Count, 1, 20);
+        Assert.Single((await env.Engine.Client.QueryInstancesAsync(new OrchestrationQuery())).Instances);
 
-        Assert.Equal(aggregate, await env.AggregateJsonAsync("ranker"));
-        Assert.Equal(analysisEtag, (await env.Get<IDocumentStore>().ReadAsync(ExperimentKeys.ExperimentPartition("ranker"), ExperimentKeys.AnalysisId))!.ETag);
-        Assert.Equal(allocation.History.Count, (await recomputer.GetAllocationAsync(await env.DefinitionAsync("ranker"))).History.Count);
+        // The same batches again, and cut differently: found by identity, then by eventId; nothing changes.
+        var again = new List<BatchSubmission>();
+        foreach (var body in batches) again.Add(await ingestion.SubmitAsync(body, BatchFormats.JsonLines, "ranker.jsonl"));
+        Assert.All(again, s => Assert.True(s.Duplicate));
+        foreach (var body in await RankerBatchesAsync(env, users: 600, batchSize: 333)) again.Add(await ingestion.SubmitAsync(body, BatchFormats.JsonLines, "ranker.jsonl"));
+        foreach (var submission in again) await ingestion.WaitUntilAppliedAsync(submission, Deadline);
+
+        Assert.Equal(figures, await env.FiguresAsync("ranker"));
+        // The state changed (ledger, dedupe counters) but no event was counted: nothing to analyse, no weight step.
+        Assert.Equal("aggregate unchanged", (await RecomputeNowAsync(recomputer)).Reason);
+        Assert.Equal(weightChanges, (await recomputer.GetAllocationAsync(await env.DefinitionAsync("ranker"))).History.Count);
+    }
+
+    /// <summary>A forced recomputation; one that raced with the aggregator's own (and lost the allocation's ETag) is asked again.</summary>
+    private static async Task<RecomputeResult> RecomputeNowAsync(ExperimentRecomputer recomputer)
+    {
+        while (true)
+        {
+            var result = await recomputer.RecomputeNowAsync("ranker", DateTimeOffset.UtcNow);
+            if (!result.Reason.StartsWith("superseded", StringComparison.Ordinal)) return result;
+        }
     }
 
     [Fact]
-    public async Task A_crash_after_the_aggregate_write_is_retried_by_the_orchestration_without_double_counting()
+    public async Task A_crash_after_the_state_write_is_retried_by_the_aggregator_without_double_counting()
     {
         await using var reference = new ExperimentTestEnvironment();
         var batches = await RankerBatchesAsync(reference, users: 120, batchSize: 1000);
-        foreach (var body in batches) await reference.ApplyAsync(await reference.StoreBatchAsync(body));
-        var expected = await reference.AggregateJsonAsync("ranker");
+        await reference.ApplyAllAsync(batches);
+        var expected = await reference.FiguresAsync("ranker");
 
         await using var env = new ExperimentTestEnvironment(withEngine: true);
         var crashes = 0;
         env.Blobs.AfterWrite = path =>
         {
-            if (path.EndsWith("aggregate.json", StringComparison.Ordinal) && Interlocked.Increment(ref crashes) == 1) throw new SimulatedCrashException(path);
+            if (path.EndsWith("/state.bin", StringComparison.Ordinal) && Interlocked.Increment(ref crashes) == 1) throw new SimulatedCrashException(path);
         };
         await env.Engine.StartAsync();
         var submission = await env.Get<EventIngestion>().SubmitAsync(batches.Single(), BatchFormats.JsonLines, "ranker.jsonl");
+        await env.Get<EventIngestion>().WaitUntilAppliedAsync(submission, Deadline);
 
-        var output = await RunAsync(env, submission.InstanceId);
-
-        Assert.Equal(1, crashes); // the write happened once; the re-run found the batch in the ledger and did not write again
-        Assert.Equal(ApplyOutcome.AlreadyApplied, output.Experiments.Single().Outcome);
-        Assert.Equal(expected, await env.AggregateJsonAsync("ranker"));
-        var history = await env.Engine.Client.GetHistoryAsync(submission.InstanceId);
-        Assert.Contains(history, e => e.EventType.ToString().Contains("Failed", StringComparison.Ordinal));
-        // The recomputation still ran: the analysis covers the batch.
-        Assert.True(output.Recomputations.Single().Recomputed);
+        Assert.True(crashes >= 2); // the first round's write was durable and unacknowledged; the retried round wrote again
+        Assert.Equal(expected, await env.FiguresAsync("ranker"));
+        var metrics = env.Get<ApplyMetrics>().Snapshot();
+        Assert.Equal(120, ExperimentAggregate.FromJson((await env.AggregateJsonAsync("ranker"))!).Summarize().Variants.Sum(v => v.ExposedUsers));
+        Assert.True(metrics.EventsSkipped > 0, "the retried round found the batch in the committed ledger");
     }
 
     [Fact]
@@ -128,5 +119,16 @@ public sealed class ExperimentAggregationEngineTests
 
         Assert.Empty(await env.Blobs.Inner.ListAsync("experiments/").ToListAsync());
         Assert.Empty((await env.Engine.Client.QueryInstancesAsync(new OrchestrationQuery())).Instances);
+    }
+
+    private static async Task<T> WaitForAsync<T>(Func<Task<T?>> probe) where T : class
+    {
+        var deadline = DateTime.UtcNow + Deadline;
+        while (true)
+        {
+            if (await probe() is { } value) return value;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("the condition did not hold in time");
+            await Task.Delay(20);
+        }
     }
 }

@@ -1,52 +1,61 @@
+using Serverless.Workflows.Tests.TestSupport;
 using Moq;
 using Microsoft.DurableTask;
 using Serverless.Durable;
-using Serverless.Experiments.Aggregation;
 using Serverless.Workflows.Common;
 using Serverless.Workflows.Experiments;
 
 namespace Serverless.Workflows.Tests.Experiments;
 
-/// <summary>The orchestrator's steps with a mocked context: apply once (with retries), then ask every touched experiment for a recomputation.</summary>
+/// <summary>The aggregator's steps with a mocked context: drain, recompute (shard 0), wait when idle, continue as new.</summary>
 public sealed class ExperimentAggregationOrchestratorTests
 {
     private static readonly DateTime Now = new(2026, 11, 23, 1, 0, 0, DateTimeKind.Utc);
 
-    [Fact]
-    public async Task Applies_then_asks_each_experiment_of_the_batch_for_a_recomputation()
+    private static Mock<TaskOrchestrationContext> Context(AggregatorInput input, DrainResult drained, List<object?> continued)
     {
         var context = new Mock<TaskOrchestrationContext>(MockBehavior.Strict);
-        var statuses = new List<WorkflowStatus>();
         context.Setup(c => c.CurrentUtcDateTime).Returns(Now);
-        context.Setup(c => c.SetCustomStatus(It.IsAny<object?>())).Callback<object?>(s => statuses.Add((WorkflowStatus)s!));
-        var input = new ExperimentBatchInput("experiments/batches/x.jsonl", "sha256:x", BatchFormats.JsonLines, "events.jsonl");
-        var applied = new ExperimentBatchApplied("sha256:x", 10, 8, 2, new Dictionary<string, int> { ["UnknownVariant"] = 2 }, "experiments/quarantine/x.json",
-        [
-            new ExperimentApplyOutcome("banner", ApplyOutcome.Applied, 3, 0, 1, 30, "h1"),
-            new ExperimentApplyOutcome("ranker", ApplyOutcome.AlreadyApplied, 0, 5, 1, 50, "h2"),
-        ]);
-        context.Setup(c => c.CallActivityAsync<ExperimentBatchApplied>(ApplyExperimentBatchActivity.Name, input, ExperimentAggregationOrchestrator.ApplyOptions))
-            .ReturnsAsync(applied);
-        var requests = new List<RecomputeRequest>();
-        context.Setup(c => c.CallActivityAsync<RecomputeResult>(RecomputeExperimentActivity.Name, It.IsAny<object?>(), ExperimentAggregationOrchestrator.RecomputeOptions))
-            .Callback<TaskName, object?, TaskOptions?>((_, request, _) => requests.Add((RecomputeRequest)request!))
-            .Returns<TaskName, object?, TaskOptions?>((_, request, _) => Task.FromResult(new RecomputeResult(((RecomputeRequest)request!).ExperimentId, true, "first analysis")));
-
-        var result = await new ExperimentAggregationOrchestrator().RunAsync(context.Object, input);
-
-        Assert.Equal([new RecomputeRequest("banner", 30, "h1", Now), new RecomputeRequest("ranker", 50, "h2", Now)], requests);
-        Assert.Equal(8, result.Accepted);
-        Assert.Equal(2, result.QuarantinedByReason["UnknownVariant"]);
-        Assert.Equal(2, result.Recomputations.Count);
-        Assert.Equal(["apply", "recompute", "done"], statuses.Select(s => s.Step));
-        Assert.True(ExperimentAggregationOrchestrator.ApplyOptions.Retry!.Policy!.MaxNumberOfAttempts > 1);
+        context.Setup(c => c.SetCustomStatus(It.IsAny<object?>())).Callback<object?>(s => Assert.IsType<WorkflowStatus>(s));
+        context.Setup(c => c.CallActivityAsync<DrainResult>(DrainExperimentShardActivity.Name, new DrainRequest(input.ExperimentId, input.Shard), ExperimentAggregationOrchestrator.DrainOptions))
+            .ReturnsAsync(drained);
+        context.Setup(c => c.ContinueAsNew(It.IsAny<object?>(), false)).Callback<object?, bool>((i, _) => continued.Add(i));
+        return context;
     }
 
     [Fact]
-    public async Task An_unknown_format_fails_before_any_activity()
+    public async Task After_a_round_that_applied_something_shard_0_recomputes_and_drains_again_at_once()
     {
-        var context = new Mock<TaskOrchestrationContext>(MockBehavior.Strict);
-        await Assert.ThrowsAsync<ArgumentException>(() => new ExperimentAggregationOrchestrator().RunAsync(context.Object,
-            new ExperimentBatchInput("p", "sha256:x", "csv", "events.csv")));
+        var input = new AggregatorInput("ranker", 0, TimeSpan.FromSeconds(30));
+        var continued = new List<object?>();
+        var context = Context(input, new DrainResult("ranker", 0, 12, 12_000, 5, 1, false, 40_000), continued);
+        context.Setup(c => c.CallActivityAsync<RecomputeResult>(RecomputeExperimentActivity.Name, new RecomputeRequest("ranker", Now, false), ExperimentAggregationOrchestrator.RecomputeOptions))
+            .ReturnsAsync(new RecomputeResult("ranker", true, "first analysis"));
+
+        await new ExperimentAggregationOrchestrator().RunAsync(context.Object, input);
+
+        Assert.Equal([input], continued);
+        context.Verify(c => c.WaitForExternalEvent<object?>(It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Never);
+        Assert.True(ExperimentAggregationOrchestrator.DrainOptions.Retry!.Policy!.MaxNumberOfAttempts > 1);
+    }
+
+    [Fact]
+    public async Task An_idle_shard_waits_for_a_wake_up_and_other_shards_leave_recomputing_to_shard_0()
+    {
+        var input = new AggregatorInput("ranker", 2, TimeSpan.FromSeconds(30));
+        var continued = new List<object?>();
+        var context = Context(input, DrainResult.Nothing("ranker", 2), continued);
+        TimeSpan? waited = null;
+        context.SetupEventWaits<object?>(ExperimentAggregationOrchestrator.WakeEvent, timeout =>
+        {
+            waited = timeout;
+            return EventOutcome<object?>.Arrives(null);
+        });
+
+        await new ExperimentAggregationOrchestrator().RunAsync(context.Object, input);
+
+        Assert.Equal([input], continued);
+        Assert.Equal(TimeSpan.FromSeconds(30), waited);
+        context.Verify(c => c.CallActivityAsync<RecomputeResult>(It.IsAny<TaskName>(), It.IsAny<object?>(), It.IsAny<TaskOptions?>()), Times.Never);
     }
 }

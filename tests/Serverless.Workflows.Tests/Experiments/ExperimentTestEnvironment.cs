@@ -1,10 +1,8 @@
-using Serverless.Workflows.Tests.TestSupport;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.DurableTask;
 using Serverless.Durable;
 using Serverless.Durable.Embedded;
 using Serverless.Experiments.Aggregation;
@@ -19,7 +17,8 @@ namespace Serverless.Workflows.Tests.Experiments;
 
 /// <summary>
 /// The experiments area composed as the host composes it (local blobs and SQLite documents in a temporary folder, the
-/// definitions below, optionally the embedded engine in memory), with a blob store whose reads and writes tests can intercept.
+/// definitions below, the embedded engine in memory, started only when a test asks), with a blob store whose reads and
+/// writes tests can intercept and, optionally, a clock the test moves.
 /// </summary>
 internal sealed class ExperimentTestEnvironment : IAsyncDisposable
 {
@@ -43,7 +42,8 @@ internal sealed class ExperimentTestEnvironment : IAsyncDisposable
 
     private readonly ServiceProvider _provider;
 
-    public ExperimentTestEnvironment(bool withEngine = false, IDictionary<string, string?>? settings = null, string? definitionsJson = DefinitionsJson)
+    public ExperimentTestEnvironment(bool withEngine = false, IDictionary<string, string?>? settings = null, string? definitionsJson = DefinitionsJson,
+        TimeProvider? clock = null)
     {
         Directory = Path.Combine(Path.GetTempPath(), "experiments-tests-" + Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(Directory);
@@ -66,16 +66,18 @@ internal sealed class ExperimentTestEnvironment : IAsyncDisposable
         services.AddServerlessWorkflows(configuration, Directory);
         services.AddSingleton(provider => new InterceptingBlobStore(provider.GetRequiredService<StorageFactory>().CreateBlobStore()));
         services.AddSingleton<IBlobStore>(provider => provider.GetRequiredService<InterceptingBlobStore>());
-        if (withEngine)
+        if (clock is not null) services.AddSingleton(clock);
+        // Ingestion wakes aggregators through the engine's client; tests that drain by hand never start the engine.
+        services.AddEmbeddedDurableEngine(registry => WorkflowCatalog.Register(registry), options =>
         {
-            services.AddEmbeddedDurableEngine(registry => WorkflowCatalog.Register(registry), options =>
-            {
-                options.InMemory = true;
-                options.PollInterval = TimeSpan.FromMilliseconds(10);
-            });
-        }
+            options.InMemory = true;
+            options.PollInterval = TimeSpan.FromMilliseconds(10);
+        });
         _provider = services.BuildServiceProvider();
+        WithEngine = withEngine;
     }
+
+    public bool WithEngine { get; }
 
     public string Directory { get; }
 
@@ -90,29 +92,68 @@ internal sealed class ExperimentTestEnvironment : IAsyncDisposable
     public async Task<ExperimentDefinition> DefinitionAsync(string id) =>
         (await Get<ExperimentDefinitionStore>().GetAsync(id))!.Value.Definition;
 
-    /// <summary>The stored aggregate's canonical JSON, or null when none was written.</summary>
+    /// <summary>The stored aggregate of a one-shard experiment as canonical JSON, or null when none was written.</summary>
     public async Task<string?> AggregateJsonAsync(string experimentId)
     {
-        var loaded = await Get<AggregateStore>().TryLoadAsync(experimentId);
+        var loaded = await Get<ShardStateStore>().TryLoadStateAsync(experimentId, 0);
         return loaded?.Aggregate.ToJson();
     }
 
-    public async Task<ExperimentBatchInput> StoreBatchAsync(byte[] body, string format = BatchFormats.JsonLines, string source = "events.jsonl", int firstLine = 1)
+    /// <summary>
+    /// What the events say, over all shards: per-variant figures and distinct users (not the ledger or dedupe counters,
+    /// which record how the events arrived). Null when no shard was written.
+    /// </summary>
+    public async Task<string?> FiguresAsync(string experimentId)
     {
-        var catalog = await Get<ExperimentDefinitionStore>().GetCatalogAsync();
-        using var parser = new Serverless.Experiments.Events.EventBatchParser(catalog);
-        using var batch = format == BatchFormats.JsonArray ? parser.ParseJsonArray(body, source) : parser.ParseJsonLines(body, source, firstLine);
-        var path = ExperimentKeys.BatchPath(batch.Identity.Key, format);
-        await Blobs.Inner.WriteOnceAsync(path, body);
-        return new ExperimentBatchInput(path, batch.Identity.Key, format, source, firstLine);
+        var shards = await Get<ShardStateStore>().LoadAllStatesAsync(experimentId);
+        return shards.Count == 0 ? null : FiguresOf(shards.Select(s => s.Aggregate));
     }
 
-    public Task<ExperimentBatchApplied> ApplyAsync(ExperimentBatchInput input) =>
-        ActivatorUtilities.CreateInstance<ApplyExperimentBatchActivity>(_provider)
-            .RunAsync(new TestActivityContext(ApplyExperimentBatchActivity.Name, "test"), input);
+    /// <summary>The figures of an experiment's shards (see <see cref="FiguresAsync"/>).</summary>
+    public static string FiguresOf(IEnumerable<ExperimentAggregate> shards)
+    {
+        var summary = AggregateSummary.Merge(shards.Select(s => s.Summarize()).ToList());
+        // Means and variances merged from shards differ from one writer's in the last bits only.
+        static double? R(double? x) => x is { } v ? Math.Round(v, 6) : null;
+        return JsonSerializer.Serialize(new
+        {
+            summary.DistinctUsers,
+            summary.UsersInMoreThanOneVariant,
+            Variants = summary.Variants.Select(v => v with
+            {
+                ValueSum = R(v.ValueSum)!.Value, ValueSumOfSquares = R(v.ValueSumOfSquares)!.Value, ValueMean = R(v.ValueMean), ValueVariance = R(v.ValueVariance),
+            }).ToList(),
+        });
+    }
+
+    public Task<BatchSubmission> SubmitAsync(byte[] body, string format = BatchFormats.JsonLines, string source = "events.jsonl", int firstLine = 1) =>
+        Get<EventIngestion>().SubmitAsync(body, format, source, firstLine);
+
+    /// <summary>One apply round of every shard of <paramref name="experimentIds"/> (by hand: the engine is not running).</summary>
+    public async Task<List<DrainResult>> DrainAsync(params string[] experimentIds)
+    {
+        var results = new List<DrainResult>();
+        var shards = Get<ExperimentsSettings>().ShardsPerExperiment;
+        foreach (var id in experimentIds.Length == 0 ? ["ranker", "banner"] : experimentIds)
+        {
+            for (var shard = 0; shard < shards; shard++) results.Add(await Get<ShardDrainer>().DrainAsync(id, shard));
+        }
+        return results;
+    }
+
+    /// <summary>Submits every batch and drains after each.</summary>
+    public async Task ApplyAllAsync(IEnumerable<byte[]> batches)
+    {
+        foreach (var body in batches)
+        {
+            await SubmitAsync(body);
+            await DrainAsync();
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {
+        if (WithEngine) await Engine.StopAsync(CancellationToken.None);
         await _provider.DisposeAsync();
         try
         {

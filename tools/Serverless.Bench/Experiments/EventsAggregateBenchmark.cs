@@ -113,7 +113,7 @@ public sealed class EventsAggregateBenchmark : IBenchmark
     private static AggregateRun Aggregate(string path, ExperimentCatalog catalog, IReadOnlyList<ExperimentDefinition> experiments, int linesPerChunk)
     {
         using var parser = new EventBatchParser(catalog);
-        var aggregates = experiments.ToDictionary(e => e.Id, ExperimentAggregate.Create);
+        var aggregates = experiments.ToDictionary(e => e.Id, e => ExperimentAggregate.Create(e));
         var name = Path.GetFileName(path);
         var watch = Stopwatch.StartNew();
         var applyTicks = 0L;

@@ -4,9 +4,6 @@ using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Serverless.Bench.Harness;
-using Microsoft.DurableTask;
-using Microsoft.DurableTask.Client;
-using Serverless.Durable;
 using Serverless.Durable.Embedded;
 using Serverless.Experiments.Aggregation;
 using Serverless.Experiments.Definitions;
@@ -18,22 +15,22 @@ using Serverless.Workflows.Experiments;
 namespace Serverless.Bench.Experiments;
 
 /// <summary>
-/// A JSONL file replayed end to end as <c>serverless events replay</c> does it: each batch validated, stored as a blob,
-/// run by an ExperimentAggregation instance on the embedded engine (SQLite), applied to the aggregates in the blob store
-/// with ETag writes, statistics recomputed on the cadence. Against, in the same run, the in-memory parse and apply of the
-/// same file (no storage, no engine): what the durable, exactly-once path costs.
+/// A JSONL file replayed end to end as <c>serverless events replay</c> does it: each batch validated, stored as a blob and
+/// put in the experiment shards' pending lists; the shards' ExperimentAggregation aggregators on the embedded engine
+/// (SQLite) apply them in rounds and commit the shard states; statistics recomputed on the cadence. Against, in the same
+/// run, the in-memory parse and apply of the same file (no storage, no engine): what the durable, exactly-once path costs.
 /// </summary>
 public sealed class EventsReplayBenchmark : IBenchmark
 {
     public string Name => "events-replay";
 
-    public string Description => "JSONL replay through the ExperimentAggregation workflow (blobs, documents, engine) vs in-memory parse + apply of the same file";
+    public string Description => "JSONL replay through ingestion and the ExperimentAggregation aggregators (blobs, documents, engine) vs in-memory parse + apply of the same file";
 
     public async Task<BenchmarkReport> RunAsync(BenchmarkContext context, CancellationToken cancellationToken)
     {
         var usersPerExperiment = context.GetInt("users", 20_000);
         var linesPerBatch = context.GetInt("batch", 20_000);
-        var parallel = context.GetInt("parallel", 2);
+        var parallel = context.GetInt("parallel", 16);
         var seed = context.GetInt("seed", 7);
 
         var experiments = new[] { Definition("ranker-als", "als-v1", "als-v2", "als-v3"), Definition("search-rank", "bm25", "ltr-v1", "ltr-v2") };
@@ -70,26 +67,31 @@ public sealed class EventsReplayBenchmark : IBenchmark
         var ingestion = provider.GetRequiredService<EventIngestion>();
 
         var watch = Stopwatch.StartNew();
-        var (applied, batches, recomputations) = await ReplayAsync(ingestion, engine.Client, path, linesPerBatch, parallel, cancellationToken);
+        var (batches, _) = await ReplayAsync(ingestion, path, linesPerBatch, parallel, cancellationToken);
+        var applied = provider.GetRequiredService<ApplyMetrics>().Snapshot().EventsApplied;
         var replaySeconds = watch.Elapsed.TotalSeconds;
         if (applied != generated.Lines - generated.Invalid) throw new InvalidOperationException($"applied {applied} events, expected {generated.Lines - generated.Invalid}");
         context.Progress($"replay: {generated.Lines / replaySeconds:N0} events/s over {batches} batches");
 
         watch.Restart();
-        var (again, _, _) = await ReplayAsync(ingestion, engine.Client, path, linesPerBatch, parallel, cancellationToken);
+        await ReplayAsync(ingestion, path, linesPerBatch, parallel, cancellationToken);
         var repeatSeconds = watch.Elapsed.TotalSeconds;
+        var again = provider.GetRequiredService<ApplyMetrics>().Snapshot().EventsApplied - applied;
         if (again != 0) throw new InvalidOperationException($"a second replay applied {again} events");
+        // The same file cut into other batches: new batch identities, every event found by its eventId.
+        await ReplayAsync(ingestion, path, linesPerBatch / 3 + 1, parallel, cancellationToken);
+        again = provider.GetRequiredService<ApplyMetrics>().Snapshot().EventsApplied - applied;
+        if (again != 0) throw new InvalidOperationException($"a re-batched replay applied {again} events");
         await engine.StopAsync(cancellationToken);
 
         var replayRate = generated.Lines / replaySeconds;
         var memoryRate = generated.Lines / inMemory;
         var metrics = new List<BenchmarkMetric>
         {
-            new("replay rate", replayRate, "events/s", $"{batches} batches of {linesPerBatch:N0} lines, {parallel} in flight; blob + SQLite + engine, ETag writes"),
+            new("replay rate", replayRate, "events/s", $"{batches} batches of {linesPerBatch:N0} lines, {parallel} in flight; blob + SQLite + engine, one writer per experiment"),
             new("in-memory parse + apply", memoryRate, "events/s", "same file and batches, no storage, no engine"),
             new("in-memory / replay", memoryRate / replayRate, "x"),
-            new("second replay (all duplicates)", generated.Lines / repeatSeconds, "events/s", "applies nothing: instances found by batch identity"),
-            new("recomputations", recomputations, "analyses", "statistics + weights published on the cadence (every 10,000 events by default)"),
+            new("second replay (all duplicates)", generated.Lines / repeatSeconds, "events/s", "applies nothing: batches found by identity; a third replay in other batches applies nothing either (eventIds)"),
             new("events in file", generated.Lines, "lines", $"{generated.Invalid:N0} invalid, quarantined"),
         };
         var parameters = new Dictionary<string, string>
@@ -110,36 +112,25 @@ public sealed class EventsReplayBenchmark : IBenchmark
             Comparison: $"in-memory {memoryRate:N0} events/s vs durable replay {replayRate:N0} events/s ({memoryRate / replayRate:N1}x)");
     }
 
-    private static async Task<(long Applied, int Batches, int Recomputations)> ReplayAsync(
-        EventIngestion ingestion, DurableTaskClient client, string path, int linesPerBatch, int parallel, CancellationToken cancellationToken)
+    private static async Task<(int Batches, long Accepted)> ReplayAsync(
+        EventIngestion ingestion, string path, int linesPerBatch, int parallel, CancellationToken cancellationToken)
     {
-        long applied = 0;
-        int batches = 0, recomputations = 0;
+        var batches = 0;
+        long accepted = 0;
         var pending = new Queue<BatchSubmission>();
-        async Task CompleteAsync()
-        {
-            var submission = pending.Dequeue();
-            if (submission.Duplicate) return;
-            var metadata = await client.WaitForInstanceCompletionAsync(submission.InstanceId, true, cancellationToken);
-            if (metadata.RuntimeStatus != OrchestrationRuntimeStatus.Completed)
-            {
-                throw new InvalidOperationException($"{submission.InstanceId}: {metadata.RuntimeStatus} {metadata.FailureDetails?.ErrorMessage}");
-            }
-            var output = metadata.ReadOutputAs<ExperimentAggregationResult>()!;
-            applied += output.Experiments.Sum(e => e.EventsApplied);
-            recomputations += output.Recomputations.Count(r => r.Recomputed);
-        }
         await using (var stream = File.OpenRead(path))
         {
             foreach (var chunk in JsonLinesChunker.Read(stream, linesPerBatch))
             {
-                pending.Enqueue(await ingestion.SubmitAsync(chunk.Utf8, BatchFormats.JsonLines, "events.jsonl", chunk.FirstLineNumber, cancellationToken: cancellationToken));
+                var submission = await ingestion.SubmitAsync(chunk.Utf8, BatchFormats.JsonLines, "events.jsonl", chunk.FirstLineNumber, cancellationToken: cancellationToken);
+                pending.Enqueue(submission);
+                accepted += submission.Accepted;
                 batches++;
-                if (pending.Count >= parallel) await CompleteAsync();
+                if (pending.Count >= parallel) await ingestion.WaitUntilAppliedAsync(pending.Dequeue(), TimeSpan.FromMinutes(10), cancellationToken);
             }
         }
-        while (pending.Count > 0) await CompleteAsync();
-        return (applied, batches, recomputations);
+        while (pending.Count > 0) await ingestion.WaitUntilAppliedAsync(pending.Dequeue(), TimeSpan.FromMinutes(10), cancellationToken);
+        return (batches, accepted);
     }
 
     private static double InMemory(string path, IReadOnlyList<ExperimentDefinition> experiments, int linesPerBatch)
@@ -149,7 +140,7 @@ public sealed class EventsReplayBenchmark : IBenchmark
         for (var round = 0; round < 3; round++)
         {
             using var parser = new EventBatchParser(catalog);
-            var aggregates = experiments.ToDictionary(e => e.Id, ExperimentAggregate.Create);
+            var aggregates = experiments.ToDictionary(e => e.Id, e => ExperimentAggregate.Create(e));
             var watch = Stopwatch.StartNew();
             using (var stream = File.OpenRead(path))
             {

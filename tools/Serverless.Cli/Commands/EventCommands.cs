@@ -1,8 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.DurableTask;
-using Microsoft.DurableTask.Client;
 using Serverless.Durable;
 using Serverless.Experiments.Aggregation;
 using Serverless.Experiments.Events;
@@ -12,9 +10,10 @@ using Spectre.Console;
 namespace Serverless.Cli.Commands;
 
 /// <summary>
-/// <c>serverless events replay FILE.jsonl</c>: cuts a JSON-lines file into batches whose identities depend only on the
-/// content and the batch size, and runs each through the <c>ExperimentAggregation</c> orchestration on the embedded
-/// engine, exactly as batches posted to <c>/api/events</c> are run. Replaying the same file again changes nothing.
+/// <c>serverless events replay FILE.jsonl</c>: cuts a JSON-lines file into batches and submits each exactly as batches
+/// posted to <c>/api/events</c> are submitted; the experiment shards' <c>ExperimentAggregation</c> aggregators apply them
+/// on the embedded engine, and the command waits until they did. Every event is counted once by its eventId, so replaying
+/// the same file again, with any <c>--batch-size</c>, changes nothing.
 /// </summary>
 internal static class EventCommands
 {
@@ -35,8 +34,8 @@ internal static class EventCommands
     private static Command Replay()
     {
         var file = new Argument<FileInfo>("file") { Description = "A JSON-lines file, one event per line." };
-        var batchSize = new Option<int>("--batch-size") { Description = "Lines per batch (the batch identities depend on it).", DefaultValueFactory = _ => 10_000 };
-        var parallel = new Option<int>("--parallel") { Description = "Batches in flight at once.", DefaultValueFactory = _ => 2 };
+        var batchSize = new Option<int>("--batch-size") { Description = "Lines per batch (any size: events are counted once by eventId).", DefaultValueFactory = _ => 10_000 };
+        var parallel = new Option<int>("--parallel") { Description = "Batches submitted ahead of the oldest one applied.", DefaultValueFactory = _ => 16 };
         var noRecompute = new Option<bool>("--no-recompute") { Description = "Do not recompute statistics at the end (the cadence still applies)." };
         var command = new Command("replay", "Replay a JSON-lines file of experiment events, batch by batch, exactly once.") { file, batchSize, parallel, noRecompute };
         command.SetAction(async (parse, cancellationToken) =>
@@ -52,7 +51,7 @@ internal static class EventCommands
             await runtime.StartWorkerAsync(cancellationToken);
             var totals = await ReplayAsync(runtime, path, size, inFlight, cancellationToken);
             if (!parse.GetValue(noRecompute) && totals.Experiments.Count > 0) await RecomputeAndShowAsync(runtime, totals.Experiments, cancellationToken);
-            return totals.Failed == 0 ? 0 : 1;
+            return 0;
         });
         return command;
     }
@@ -61,56 +60,32 @@ internal static class EventCommands
     {
         public int Batches;
         public int Duplicates;
-        public int Failed;
         public long Records;
         public long Accepted;
         public long Quarantined;
         public long EventsApplied;
-        public long EventsAlreadyCounted;
         public readonly SortedDictionary<string, long> QuarantinedByReason = new(StringComparer.Ordinal);
         public readonly SortedSet<string> Experiments = new(StringComparer.Ordinal);
         public readonly List<string> QuarantineFiles = [];
     }
 
+    /// <summary>How long the end of a replay waits for the aggregators to apply the last batches.</summary>
+    private static readonly TimeSpan ApplyTimeout = TimeSpan.FromMinutes(10);
+
     private static async Task<Totals> ReplayAsync(CliRuntime runtime, FileInfo file, int batchSize, int parallel, CancellationToken cancellationToken)
     {
         var ingestion = runtime.Services.GetRequiredService<EventIngestion>();
-        var client = runtime.Client;
         var totals = new Totals();
         var pending = new Queue<(BatchSubmission Submission, int FirstLine, int Lines)>();
         var started = DateTime.UtcNow;
+        var before = await CountedEventsAsync(runtime, cancellationToken);
 
         async Task CompleteOldestAsync()
         {
             var (submission, firstLine, lines) = pending.Dequeue();
-            var where = $"lines {firstLine:N0}-{firstLine + lines - 1:N0}";
-            if (submission.Duplicate)
-            {
-                totals.Duplicates++;
-                var earlier = await client.GetInstanceAsync(submission.InstanceId, false, cancellationToken);
-                if (earlier is null || earlier.RuntimeStatus.IsTerminal())
-                {
-                    Console.WriteLine($"batch {where}: already submitted as {submission.InstanceId}; nothing to apply");
-                    return;
-                }
-                // An earlier run stopped while this batch was in flight: the engine here resumes it (once its lease lapses).
-                Console.WriteLine($"batch {where}: resuming {submission.InstanceId} left {earlier.RuntimeStatus} by an earlier run");
-            }
-            var metadata = await client.WaitForInstanceCompletionAsync(submission.InstanceId, true, cancellationToken);
-            if (metadata.RuntimeStatus != OrchestrationRuntimeStatus.Completed)
-            {
-                totals.Failed++;
-                Console.Error.WriteLine($"batch {where}: {metadata.RuntimeStatus}: {metadata.FailureDetails?.ErrorMessage}");
-                return;
-            }
-            var output = metadata.ReadOutputAs<ExperimentAggregationResult>()!;
-            var applied = output.Experiments.Sum(e => e.EventsApplied);
-            totals.EventsApplied += applied;
-            totals.EventsAlreadyCounted += output.Experiments.Where(e => e.Outcome != ApplyOutcome.Applied).Sum(e => e.EventsSkipped);
-            if (output.QuarantinePath is { } quarantine) totals.QuarantineFiles.Add(quarantine);
-            var recomputed = output.Recomputations.Where(r => r.Recomputed).Select(r => r.ExperimentId).ToList();
-            Console.WriteLine($"batch {where}: {output.Accepted:N0} accepted, {output.Quarantined:N0} quarantined, {applied:N0} applied" +
-                (recomputed.Count > 0 ? $", recomputed {string.Join(", ", recomputed)}" : ""));
+            await ingestion.WaitUntilAppliedAsync(submission, ApplyTimeout, cancellationToken);
+            Console.WriteLine($"batch lines {firstLine:N0}-{firstLine + lines - 1:N0}: {submission.Accepted:N0} accepted, {submission.Quarantined:N0} quarantined" +
+                (submission.Duplicate ? " (sent before)" : "") + ", applied");
         }
 
         await using (var stream = file.OpenRead())
@@ -118,41 +93,58 @@ internal static class EventCommands
             foreach (var chunk in JsonLinesChunker.Read(stream, batchSize))
             {
                 BatchSubmission submission;
-                try
+                while (true)
                 {
-                    // The chunk's memory is reused for the next chunk; submission stores it before returning.
-                    submission = await ingestion.SubmitAsync(chunk.Utf8, BatchFormats.JsonLines, file.Name, chunk.FirstLineNumber, cancellationToken: cancellationToken);
+                    try
+                    {
+                        // The chunk's memory is reused for the next chunk; submission stores it before returning.
+                        submission = await ingestion.SubmitAsync(chunk.Utf8, BatchFormats.JsonLines, file.Name, chunk.FirstLineNumber, cancellationToken: cancellationToken);
+                        break;
+                    }
+                    catch (IngestionBackpressureException ex)
+                    {
+                        Console.WriteLine($"applying lags {ex.Lag.TotalSeconds:0.0} s behind: waiting {ex.RetryAfter.TotalSeconds:0} s");
+                        await Task.Delay(ex.RetryAfter, cancellationToken);
+                    }
+                    catch (EmptyBatchException)
+                    {
+                        submission = null!;
+                        break;
+                    }
                 }
-                catch (EmptyBatchException)
-                {
-                    continue; // only blank lines
-                }
+                if (submission is null) continue; // only blank lines
                 totals.Batches++;
+                if (submission.Duplicate) totals.Duplicates++;
                 totals.Records += submission.Records;
                 totals.Accepted += submission.Accepted;
                 totals.Quarantined += submission.Quarantined;
                 foreach (var (reason, count) in submission.QuarantinedByReason) totals.QuarantinedByReason[reason] = totals.QuarantinedByReason.GetValueOrDefault(reason) + count;
                 foreach (var experiment in submission.Experiments) totals.Experiments.Add(experiment);
+                if (submission.QuarantinePath is { } quarantine) totals.QuarantineFiles.Add(quarantine);
                 pending.Enqueue((submission, chunk.FirstLineNumber, chunk.LineCount));
                 if (pending.Count >= parallel) await CompleteOldestAsync();
             }
         }
         while (pending.Count > 0) await CompleteOldestAsync();
+        totals.EventsApplied = await CountedEventsAsync(runtime, cancellationToken) - before;
 
         var seconds = Math.Max((DateTime.UtcNow - started).TotalSeconds, 1e-3);
         Console.WriteLine();
-        Console.WriteLine($"{file.Name}: {totals.Batches} batches ({totals.Duplicates} already submitted before), {totals.Records:N0} records, " +
-            $"{totals.Accepted:N0} accepted, {totals.Quarantined:N0} quarantined; {totals.EventsApplied:N0} events applied now, " +
-            $"{totals.EventsAlreadyCounted:N0} already counted; {totals.Records / seconds:N0} records/s");
+        Console.WriteLine($"{file.Name}: {totals.Batches} batches ({totals.Duplicates} sent before), {totals.Records:N0} records, " +
+            $"{totals.Accepted:N0} accepted, {totals.Quarantined:N0} quarantined; {totals.EventsApplied:N0} events counted now, " +
+            $"{totals.Accepted - totals.EventsApplied:N0} counted before (by eventId) or refused; {totals.Records / seconds:N0} records/s");
         if (totals.QuarantinedByReason.Count > 0)
         {
             Console.WriteLine("quarantined by reason: " + string.Join(", ", totals.QuarantinedByReason.Select(p => $"{p.Key} {p.Value:N0}")));
             if (totals.QuarantineFiles.Count > 0) Console.WriteLine($"quarantined records are in the blob store: {string.Join(", ", totals.QuarantineFiles.Take(5))}" +
                 (totals.QuarantineFiles.Count > 5 ? $" and {totals.QuarantineFiles.Count - 5} more under experiments/quarantine/" : ""));
         }
-        if (totals.Failed > 0) Console.Error.WriteLine($"{totals.Failed} batch(es) failed; run the same command again to retry them (applied batches are skipped).");
         return totals;
     }
+
+    /// <summary>Events counted over all experiment shards, from their published status.</summary>
+    private static async Task<long> CountedEventsAsync(CliRuntime runtime, CancellationToken cancellationToken) =>
+        (await runtime.Services.GetRequiredService<ShardStatusReader>().ReadAllAsync(cancellationToken)).Sum(s => s.TotalEvents);
 
     private static async Task RecomputeAndShowAsync(CliRuntime runtime, IEnumerable<string> experiments, CancellationToken cancellationToken)
     {

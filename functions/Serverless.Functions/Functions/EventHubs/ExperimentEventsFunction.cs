@@ -10,9 +10,10 @@ namespace Serverless.Functions.Functions.EventHubs;
 /// <summary>
 /// A/B events from Event Hubs. Each delivery is one batch (one JSON event per message), handed as JSON lines to
 /// the same <see cref="EventIngestion"/> as <c>POST /api/events</c> and the JSONL replay: it validates and stores
-/// the batch under its content identity and starts ExperimentAggregation with an instance id derived from it, so
-/// a delivery Event Hubs repeats (at-least-once) is applied once. The partition and sequence range go into the
-/// batch's source, so a quarantined line can be traced back to its message.
+/// the batch and hands it to the experiment shards' aggregators; a delivery Event Hubs repeats (at-least-once) is
+/// counted once, by its identity and by each event's eventId. When applying lags beyond its bound the trigger waits
+/// and submits again. The partition and sequence range go into the batch's source, so a quarantined line can be
+/// traced back to its message.
 /// </summary>
 /// <remarks>
 /// The trigger's binding lives in ExperimentEventsFunction.Trigger.cs, compiled where the Event Hubs worker
@@ -35,13 +36,25 @@ public sealed partial class ExperimentEventsFunction(IServiceProvider services, 
             body.Append(e.EventBody.ToString().ReplaceLineEndings(" "));
         }
         var ingestion = ActivatorUtilities.CreateInstance<EventIngestion>(services, client);
+        var bytes = Encoding.UTF8.GetBytes(body.ToString());
         try
         {
-            var submission = await ingestion.SubmitAsync(Encoding.UTF8.GetBytes(body.ToString()), BatchFormats.JsonLines,
-                Source(events, partitionId, deliveryId), cancellationToken: cancellationToken).ConfigureAwait(false);
-            logger.LogInformation("Event Hubs batch of {Events} events: {Accepted} accepted, {Quarantined} quarantined, instance {InstanceId}{Duplicate}",
-                events.Count, submission.Accepted, submission.Quarantined, submission.InstanceId, submission.Duplicate ? " (already submitted)" : "");
-            return submission;
+            while (true)
+            {
+                try
+                {
+                    var submission = await ingestion.SubmitAsync(bytes, BatchFormats.JsonLines, Source(events, partitionId, deliveryId),
+                        cancellationToken: cancellationToken).ConfigureAwait(false);
+                    logger.LogInformation("Event Hubs batch of {Events} events: {Accepted} accepted, {Quarantined} quarantined, pending for {Aggregators}{Duplicate}",
+                        events.Count, submission.Accepted, submission.Quarantined, string.Join(", ", submission.Aggregators), submission.Duplicate ? " (already submitted)" : "");
+                    return submission;
+                }
+                catch (IngestionBackpressureException ex)
+                {
+                    // Event Hubs is pulled: waiting here, before the checkpoint, is the backpressure.
+                    await Task.Delay(ex.RetryAfter, cancellationToken).ConfigureAwait(false);
+                }
+            }
         }
         catch (EmptyBatchException)
         {

@@ -9,9 +9,12 @@ namespace Serverless.Hosting.Api.Events;
 
 /// <summary>
 /// <c>POST /api/events</c>: a batch of experiment events, as a JSON array or as JSON lines. The batch is validated,
-/// stored once under its identity and handed to an <c>ExperimentAggregation</c> instance; the answer is 202 with that
-/// instance and the counts. Bad events are quarantined (counted here by reason); a body that is not valid JSON as a
-/// whole is refused with 400 and nothing is stored.
+/// stored once under its identity and put in the pending lists of the experiment shards it touches, whose
+/// <c>ExperimentAggregation</c> aggregators apply it; the answer is 202 with the counts. Bad events are quarantined
+/// (counted here by reason); a body that is not valid JSON as a whole is refused with 400 and nothing is stored; when
+/// applying lags beyond <c>Serverless:Experiments:MaxApplyLag</c> the answer is 429 with <c>Retry-After</c> and nothing
+/// is taken. <c>GET /api/events/status</c>: this process's apply rounds (events applied, lag from acknowledgement to
+/// applied) and each shard's published progress.
 /// </summary>
 public sealed class EventsHandlers
 {
@@ -28,19 +31,25 @@ public sealed class EventsHandlers
         {
             var submission = await request.HttpContext.RequestServices.GetRequiredService<EventIngestion>()
                 .SubmitAsync(body, format, "HTTP body", cancellationToken: cancellationToken).ConfigureAwait(false);
-            var statusUri = $"{request.Scheme}://{request.Host}{request.PathBase}/api/workflows/{Uri.EscapeDataString(submission.InstanceId)}";
+            var statusUri = $"{request.Scheme}://{request.Host}{request.PathBase}/api/events/status";
             return ApiResults.Json(new
             {
-                id = submission.InstanceId,
                 submission.BatchIdentity,
                 submission.Records,
                 submission.Accepted,
                 submission.Quarantined,
                 submission.QuarantinedByReason,
+                submission.QuarantinePath,
                 submission.Experiments,
                 submission.Duplicate,
+                submission.Aggregators,
                 statusQueryGetUri = statusUri,
             }, StatusCodes.Status202Accepted);
+        }
+        catch (IngestionBackpressureException ex)
+        {
+            request.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(ex.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return ApiResults.Error(StatusCodes.Status429TooManyRequests, ex.Message);
         }
         catch (EventBatchFormatException ex)
         {
@@ -50,6 +59,22 @@ public sealed class EventsHandlers
         {
             return ApiResults.BadRequest(ex.Message);
         }
+    }
+
+    /// <summary><c>GET /api/events/status</c>: apply rounds of this process since it started, and each experiment shard's last published round.</summary>
+    public async Task<IResult> StatusAsync(HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var services = request.HttpContext.RequestServices;
+        var cancellationToken = request.HttpContext.RequestAborted;
+        var shards = await services.GetRequiredService<ShardStatusReader>().ReadAllAsync(cancellationToken).ConfigureAwait(false);
+        var lag = services.GetRequiredService<ApplyLagMonitor>().CurrentLag();
+        return ApiResults.Json(new
+        {
+            applied = services.GetRequiredService<ApplyMetrics>().Snapshot(),
+            outstandingLagMs = lag.Lag.TotalMilliseconds,
+            shards,
+        });
     }
 
     /// <summary>

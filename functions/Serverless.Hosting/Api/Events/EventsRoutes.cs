@@ -8,11 +8,12 @@ internal static class EventsRoutes
 {
     private static readonly EventsHandlers Handlers = new();
 
-    /// <summary>Maps <c>POST /events</c> onto the <c>/api</c> group.</summary>
+    /// <summary>Maps <c>POST /events</c> and <c>GET /events/status</c> onto the <c>/api</c> group.</summary>
     internal static RouteGroupBuilder MapEventsRoutes(this RouteGroupBuilder api)
     {
         api.MapPost("/events", (HttpRequest request) => Handlers.PostAsync(request)).WithTags("Events")
             .WithMetadata(new RequestBodyLimit(ApiLimits.MaxEventBatchBytes));
+        api.MapGet("/events/status", (HttpRequest request) => Handlers.StatusAsync(request)).WithTags("Events");
         return api;
     }
 }
