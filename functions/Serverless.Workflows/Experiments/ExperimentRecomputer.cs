@@ -21,14 +21,32 @@ namespace Serverless.Workflows.Experiments;
 /// weight history lines up with event time even when a file of old events is replayed, and the same aggregate gives
 /// the same statistics.</para>
 /// <para>The allocation document is replaced with its ETag: two recomputations racing cannot both step the weights
-/// from the same starting point; the loser reports <c>superseded</c>.</para>
+/// from the same starting point; the loser (another process) reports <c>superseded</c>. In one process they take turns.</para>
 /// </remarks>
 public sealed class ExperimentRecomputer(
     ExperimentDefinitionStore definitions, ShardStateStore states, IBlobStore blobs, IDocumentStore documents, ExperimentsSettings settings)
 {
+    // One recomputation per experiment at a time in this process: a caller that arrives while the aggregator recomputes
+    // waits and then finds the aggregate analysed, instead of losing the race and finding no analysis yet.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
+
     public async Task<RecomputeResult> RecomputeIfDueAsync(RecomputeRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var gate = _gates.GetOrAdd(request.ExperimentId, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await RecomputeOnceAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task<RecomputeResult> RecomputeOnceAsync(RecomputeRequest request, CancellationToken cancellationToken)
+    {
         var found = await definitions.GetAsync(request.ExperimentId, cancellationToken).ConfigureAwait(false);
         if (found is null) return new RecomputeResult(request.ExperimentId, false, "unknown experiment");
         var definition = found.Value.Definition;
