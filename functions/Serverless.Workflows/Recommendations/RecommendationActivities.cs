@@ -346,6 +346,7 @@ public sealed class RecommendationReportActivity(IBlobStore blobs, IDocumentStor
                 body.Append(CultureInfo.InvariantCulture, $" on {e.Split})");
             }
             body.Append(CultureInfo.InvariantCulture, $". {service.Reason}\n");
+            if (service.Search?.Note is { } note) body.Append(CultureInfo.InvariantCulture, $"  {note}\n");
             if (service.Search?.Summary is { } search)
             {
                 body.Append(CultureInfo.InvariantCulture,

@@ -53,7 +53,8 @@ public sealed record SearchPlanRequest(string SettingsPath, string Service, stri
 /// The gate's split (stored as a mask, so every later step measures on exactly the same interactions), what the
 /// gate compares with, and the search's trials in order.
 /// </summary>
-/// <param name="Searching">False when the service configures no search: the one trial is the configured parameters and runs nowhere.</param>
+/// <param name="Searching">False when there is nothing to search: the one trial is the recipe to train, and runs nowhere.</param>
+/// <param name="Note">Why there is no search when the service configures one, or null.</param>
 public sealed record SearchPlan(
     string Service,
     string GateSplitPath,
@@ -67,7 +68,8 @@ public sealed record SearchPlan(
     IReadOnlyList<SearchTrial> Trials,
     int ParallelTrials,
     double? MaxSeconds,
-    bool Searching);
+    bool Searching,
+    string? Note = null);
 
 /// <summary>One trial of the fan-out: fit on the validation split carved from the gate's training part, score on its hold-out.</summary>
 public sealed record SearchTrialRequest(string SettingsPath, string Service, string DataPath, string DataHash, string GateSplitPath, SearchTrial Trial);
@@ -86,7 +88,8 @@ public sealed record SearchOutcome(
     string GateSplit,
     string GateBasis,
     ChampionReference? Champion,
-    string? InServiceVersion);
+    string? InServiceVersion,
+    string? Note = null);
 
 /// <summary>A trained model in the blob store, with the version its lists would get.</summary>
 public sealed record TrainedModel(

@@ -9,7 +9,8 @@ namespace Serverless.Workflows.Recommendations;
 /// -> trials as a fan-out, one wave of <see cref="SearchPlan.ParallelTrials"/> activities at a time -> select the
 /// winner. The trial budget is in the plan; the time budget is checked between waves on the orchestration's
 /// clock, so a replay takes the same path. Without a configured search there is one trial, the configured
-/// parameters, and no fan-out.
+/// parameters, and no fan-out; nor when nothing new arrived since the model in service was trained (see
+/// <see cref="RecommendationSearchPlanActivity"/>).
 /// </summary>
 public static class RecommendationSearch
 {
@@ -19,7 +20,7 @@ public static class RecommendationSearch
             new SearchPlanRequest(plan.SettingsPath, service, plan.RunId, data));
         if (!search.Searching)
         {
-            return new SearchOutcome(search.Trials[0].Recipe, null, null, search.GateSplitPath, search.GateSplit, search.GateBasis, search.Champion, search.InServiceVersion);
+            return new SearchOutcome(search.Trials[0].Recipe, null, null, search.GateSplitPath, search.GateSplit, search.GateBasis, search.Champion, search.InServiceVersion, search.Note);
         }
 
         var started = context.CurrentUtcDateTime;

@@ -27,6 +27,7 @@ public sealed class RecommendationSearchPlanActivity(IBlobStore blobs, IDocument
 
         var pointer = await artifacts.ReadPointerAsync(input.Service, cancellationToken);
         ChampionReference? champion = null;
+        ModelRecipe? championRecipe = null;
         DataSplit gate;
         string basis;
         if (pointer is { ArchivedModelPath: { } modelPath, ArchivedManifestPath: { } manifestPath })
@@ -34,6 +35,7 @@ public sealed class RecommendationSearchPlanActivity(IBlobStore blobs, IDocument
             champion = new ChampionReference(pointer.Version, pointer.ModelVersion, modelPath, manifestPath, pointer.DataEndUtc);
             var (model, manifest) = await artifacts.ReadChampionAsync(champion, cancellationToken);
             champion = champion with { DataEndUtc = manifest.DataEndUtc };
+            championRecipe = manifest.Recipe;
             gate = GateSplits.AfterChampion(dataset, model, manifest.DataEndUtc);
             basis = manifest.DataEndUtc is { } end && dataset.HasTimestamps
                 ? $"the archived model in service ({pointer.ModelVersion}) on the interactions that arrived after its training data ended ({end.UtcDateTime:yyyy-MM-dd HH:mm} UTC)"
@@ -63,9 +65,19 @@ public sealed class RecommendationSearchPlanActivity(IBlobStore blobs, IDocument
             // No inner exception: the orchestrator reports the innermost message, and this one names the file and service.
             throw new RecommendationSettingsException($"{input.SettingsPath}: service '{input.Service}', field 'search': {e.Reason}");
         }
+
+        // Too little arrived since the model in service was trained for the gate to judge any other model: searching
+        // would only find a candidate it must refuse. Its recipe is trained again instead, which on unchanged data is
+        // the model in service itself (published again with the current rules).
+        string? note = null;
+        if (championRecipe is not null && gate.TestUsers < settings.Gate.MinimumTestUsers)
+        {
+            note = $"no search: only {gate.TestUsers} users have interactions that arrived after the model in service was trained (the gate needs {settings.Gate.MinimumTestUsers}), so its recipe ({championRecipe.Describe()}) is trained again";
+            trials = [new SearchTrial(0, championRecipe, IsDefaults: false)];
+        }
         var validation = GateSplits.Validation(gate, settings.Evaluation, (space ?? SearchSpace.Default).ValidationFraction);
         return new SearchPlan(input.Service, gatePath, gate.Name, basis, champion, pointer?.Version, validation.Name, validation.Train.Count, validation.Test.Count,
-            trials, (space ?? SearchSpace.Default).ParallelTrials, space?.MaxSeconds, Searching: space is not null);
+            trials, (space ?? SearchSpace.Default).ParallelTrials, space?.MaxSeconds, Searching: space is not null && note is null, note);
     }
 }
 
@@ -99,6 +111,6 @@ public sealed class RecommendationSearchSelectActivity(IBlobStore blobs) : TaskA
         var path = $"{RecommendationPaths.Run(input.RunId)}/{input.Service}/search.json";
         await blobs.WriteAsync(path, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(summary, RecommendationsJsonContext.Default.SearchSummary),
             BlobWriteCondition.Overwrite, context.CancellationToken);
-        return new SearchOutcome(summary.WinnerRecipe, summary, path, plan.GateSplitPath, plan.GateSplit, plan.GateBasis, plan.Champion, plan.InServiceVersion);
+        return new SearchOutcome(summary.WinnerRecipe, summary, path, plan.GateSplitPath, plan.GateSplit, plan.GateBasis, plan.Champion, plan.InServiceVersion, plan.Note);
     }
 }

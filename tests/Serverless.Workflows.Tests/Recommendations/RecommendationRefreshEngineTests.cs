@@ -105,18 +105,37 @@ public sealed class RecommendationRefreshEngineTests
     }
 
     [Fact]
-    public async Task Without_new_interactions_a_different_candidate_is_kept_and_the_model_in_service_is_not_judged_on_its_own_data()
+    public async Task Without_new_interactions_nothing_is_searched_and_the_model_in_service_is_published_again()
     {
         await using var env = await RecommendationTestEnvironment.StartAsync();
         var first = Assert.Single((await env.RefreshAsync()).Services);
-        var before = await env.SnapshotAsync(Service);
 
+        // Other parameters on the same data: nothing arrived to judge them on, so the model in service stays in service.
         await env.WriteSettingsAsync(RecommendationTestEnvironment.SmallSettings.Replace("\"factors\": 16", "\"factors\": 8", StringComparison.Ordinal));
         var second = Assert.Single((await env.RefreshAsync()).Services);
 
+        Assert.True(second.Outcome == ServiceRefreshOutcome.Published, second.Reason);
+        Assert.StartsWith("no search: only 0 users have interactions that arrived after the model in service was trained", second.Search!.Note);
+        Assert.Contains("is the model in service", second.Reason);
+        Assert.Equal(first.Model!.ModelVersion, second.Model!.ModelVersion);
+        Assert.Equal(first.Version, second.Version);
+    }
+
+    [Fact]
+    public async Task With_too_few_new_users_a_model_other_than_the_one_in_service_is_kept()
+    {
+        await using var env = await RecommendationTestEnvironment.StartAsync();
+        var end = RecommendationTestEnvironment.SmallData.Days;
+        await env.WriteLogUntilAsync(day: end - 0.05); // all but the last hour or so
+        var first = Assert.Single((await env.RefreshAsync()).Services);
+        var before = await env.SnapshotAsync(Service);
+
+        await env.WriteLogUntilAsync(day: null);
+        var second = Assert.Single((await env.RefreshAsync()).Services);
+
         Assert.True(second.Outcome == ServiceRefreshOutcome.Kept, second.Reason);
-        Assert.Contains("only 0 users have interactions that arrived after the model in service", second.Reason);
-        Assert.Equal(first.Version, second.InServiceVersion);
+        Assert.Matches("only [0-9]+ users have interactions that arrived after the model in service", second.Reason);
+        Assert.NotEqual(first.Model!.ModelVersion, second.Model!.ModelVersion);
         Assert.Equal(before, await env.SnapshotAsync(Service));
     }
 
@@ -290,7 +309,9 @@ public sealed class RecommendationRefreshEngineTests
         var a = Assert.Single((await env.RefreshAsync(new RecommendationRefreshInput(Seed: 1))).Services);
         var settings = JsonDocument.Parse(await env.Blobs.ReadAllBytesAsync(RecommendationPaths.Run(a.Evaluation!.ReportPath.Split('/')[2]) + "/settings.json"));
         Assert.Equal(1UL, settings.RootElement.GetProperty("services")[0].GetProperty("als").GetProperty("seed").GetUInt64());
-        var b = Assert.Single((await env.RefreshAsync(new RecommendationRefreshInput(Seed: 2))).Services);
+        // In a fresh place: here, with nothing new since the first refresh, the model in service would be trained again.
+        await using var other = await RecommendationTestEnvironment.StartAsync();
+        var b = Assert.Single((await other.RefreshAsync(new RecommendationRefreshInput(Seed: 2))).Services);
         Assert.NotEqual(a.Model!.ModelVersion, b.Model!.ModelVersion);
         Assert.Equal(a.Data!.DataHash, b.Data!.DataHash);
     }

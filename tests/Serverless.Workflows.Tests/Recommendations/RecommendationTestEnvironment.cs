@@ -80,7 +80,7 @@ internal sealed class RecommendationTestEnvironment : IAsyncDisposable
     /// Writes the small service's log as it stood at the end of day <paramref name="day"/> of its period (all of it
     /// when null), with its catalogue: the data of one refresh, then more data for the next.
     /// </summary>
-    public async Task WriteLogUntilAsync(int? day)
+    public async Task WriteLogUntilAsync(double? day)
     {
         var data = SyntheticInteractions.Generate(SmallData);
         var cut = day is { } d ? SmallData.Start.AddDays(d).ToUnixTimeMilliseconds() : long.MaxValue;
