@@ -36,7 +36,7 @@ public static class PublishGate
         if (report.TestUsers < options.MinimumTestUsers)
         {
             return candidateIsChampion
-                ? Decision(true, $"Published: the candidate is the model in service ({report.Champion.Version}, same recipe and data), so there is nothing to judge; its lists are written again with the current rules.")
+                ? Decision(true, $"Published: the candidate is the model in service {report.Champion.Version} (same recipe and data), so there is nothing to judge; its lists are written again with the current rules.")
                 : Decision(false, $"Not published: only {report.TestUsers} users have interactions that arrived after the model in service ({report.Champion.Version}) was trained, fewer than the {options.MinimumTestUsers} needed to show the candidate is not worse. The model in service stays.");
         }
         var floor = champion!.Value * (1 - options.Tolerance);

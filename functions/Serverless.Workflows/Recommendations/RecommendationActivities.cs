@@ -218,7 +218,7 @@ public sealed class RecommendationEvaluateActivity(IBlobStore blobs, IDocumentSt
             var candidate = ModelTrainer.Fit(split.Train, candidateRecipe, backend, cancellationToken);
             var defaults = defaultsRecipe == candidateRecipe ? null : ModelTrainer.Fit(split.Train, defaultsRecipe, backend, cancellationToken);
             report = ChampionChallengerEvaluator.Evaluate(split, input.Search.GateBasis, candidate, input.Model.ModelVersion, defaults,
-                champion, input.Search.Champion?.ListsVersion is { } lists ? $"{lists} (model {input.Search.Champion.ModelVersion})" : null, settings.Evaluation.K);
+                champion, input.Search.Champion?.ModelVersion, settings.Evaluation.K);
         }
         var decision = PublishGate.Decide(report, settings.Gate, candidateIsChampion: input.Model.ModelVersion == input.Search.Champion?.ModelVersion);
         var evaluation = new ChampionChallengerEvaluation(report, decision);
@@ -233,7 +233,7 @@ public sealed class RecommendationEvaluateActivity(IBlobStore blobs, IDocumentSt
         await blobs.WriteAsync(input.Model.ManifestPath, manifestStream.ToArray(), BlobWriteCondition.Overwrite, cancellationToken);
 
         return new EvaluationOutcome(decision.Publish, decision.Reason, decision.Split, decision.ModelNdcg, decision.PopularityNdcg,
-            decision.InServiceNdcg, input.Search.InServiceVersion, reportPath, metrics, report.Defaults?.Metrics.Ndcg, report.Basis);
+            decision.InServiceNdcg, input.Search.InServiceVersion, reportPath, metrics, report.Defaults?.Metrics.Ndcg, report.Basis, report.TestUsers);
     }
 }
 
@@ -338,12 +338,13 @@ public sealed class RecommendationReportActivity(IBlobStore blobs, IDocumentStor
         foreach (var service in input.Services)
         {
             body.Append(CultureInfo.InvariantCulture, $"{service.Service}: {service.Outcome.ToString().ToLowerInvariant()}");
-            if (service.Evaluation is { } e)
+            if (service.Evaluation is { TestUsers: 0 } empty) body.Append(CultureInfo.InvariantCulture, $" (no test users on {empty.Split})");
+            else if (service.Evaluation is { } e)
             {
                 body.Append(CultureInfo.InvariantCulture, $" (NDCG@10 {e.ModelNdcg:0.0000}, popularity {e.PopularityNdcg:0.0000}");
                 if (e.DefaultsNdcg is { } d) body.Append(CultureInfo.InvariantCulture, $", configured parameters {d:0.0000}");
                 if (e.InServiceNdcg is { } s) body.Append(CultureInfo.InvariantCulture, $", in service {s:0.0000}");
-                body.Append(CultureInfo.InvariantCulture, $" on {e.Split})");
+                body.Append(CultureInfo.InvariantCulture, $" on {e.Split}, {e.TestUsers} users)");
             }
             body.Append(CultureInfo.InvariantCulture, $". {service.Reason}\n");
             if (service.Search?.Note is { } note) body.Append(CultureInfo.InvariantCulture, $"  {note}\n");

@@ -109,6 +109,7 @@ public sealed record EvaluateRequest(string SettingsPath, string Service, string
 /// <param name="InServiceNdcg">The archived model in service's, or null when the gate compared with popularity.</param>
 /// <param name="DefaultsNdcg">The configured parameters' (what the search started from), on the same split.</param>
 /// <param name="Basis">What the split is and what the candidate was compared with, in words.</param>
+/// <param name="TestUsers">Users with test interactions on the split (0: the figures mean nothing).</param>
 public sealed record EvaluationOutcome(
     bool Publish,
     string Reason,
@@ -120,7 +121,8 @@ public sealed record EvaluationOutcome(
     string ReportPath,
     IReadOnlyDictionary<string, double> Metrics,
     double? DefaultsNdcg = null,
-    string? Basis = null);
+    string? Basis = null,
+    int TestUsers = 0);
 
 /// <summary>One fan-out shard: score (users) or neighbours (items), then the rules, written as JSON Lines.</summary>
 public sealed record ShardRequest(string SettingsPath, string Service, string ModelPath, string? CatalogPath, string ListVersion, ListKind Kind, Shard Shard);
