@@ -28,8 +28,8 @@ public sealed record EvaluationOptions
 public sealed record GateOptions
 {
     /// <summary>
-    /// The largest drop in NDCG@K the new model may show against the lists in service, as a
-    /// fraction of theirs (0.02: publish when the model reaches at least 98% of their NDCG).
+    /// The largest drop in NDCG@K the new model may show against what is in service (the archived model in the
+    /// refresh), as a fraction of its NDCG (0.02: publish when the model reaches at least 98% of it).
     /// </summary>
     public double Tolerance { get; init; } = 0.02;
 
