@@ -2,7 +2,7 @@
 # Runs every test of the repository on a fresh machine of this kind, doing its own set-up:
 #   1. the storage emulators' npm packages (Azurite, cosmosdb-server); the tests start and stop them;
 #   2. Debian's Chromium for the browser tests (installed with apt when missing and this user may);
-#   3. the Bicep templates compiled offline, and the checks of that compile step;
+#   3. the Bicep templates compiled offline, the checks of that compile step, and the azd hook;
 #   4. `dotnet build` and `dotnet test` of Serverless.sln (Release).
 #
 #   tools/test.sh [extra dotnet test arguments, e.g. --filter FullyQualifiedName~Durable]
@@ -31,6 +31,7 @@ command -v chromium >/dev/null 2>&1 && echo "chromium: $(command -v chromium)" |
 step "bicep: compile infra/ offline"
 tools/bicep/build.sh
 tools/bicep/test.sh
+tools/azd/test.sh
 
 step "dotnet build"
 dotnet build Serverless.sln -c Release -nologo -clp:ErrorsOnly

@@ -1,7 +1,10 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
+using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
 using Serverless.Durable.Embedded.Dispatch;
+using Serverless.Durable.Embedded.Execution;
+using Serverless.Durable.Embedded.History;
 using Serverless.Durable.Embedded.Persistence;
 
 namespace Serverless.Durable.Embedded;
@@ -91,11 +94,10 @@ public sealed partial class EmbeddedEngine
     {
         Interlocked.Increment(ref _activitiesExecuted);
         string? result = null;
-        TaskFailureDetails? failure = null;
+        StoredFailure? failure = null;
         try
         {
-            var registration = _registry.GetActivity(item.Name);
-            var activity = registration.Create(_services);
+            var activity = _factory.CreateActivity(item.Name, _services);
             object? input;
             try
             {
@@ -105,7 +107,7 @@ public sealed partial class EmbeddedEngine
             {
                 throw new InvalidPayloadException($"The input of activity '{item.Name}' is not a valid {activity.InputType.Name}: {ex.Message}", ex);
             }
-            var context = new TaskActivityContext(registration.Name, item.InstanceId, item.TaskId, _activityAbort.Token);
+            var context = new EmbeddedActivityContext(item.Name, item.InstanceId, _activityAbort.Token);
             var output = await activity.RunAsync(context, input).ConfigureAwait(false);
             result = _options.DataConverter.Serialize(output);
         }
@@ -116,7 +118,7 @@ public sealed partial class EmbeddedEngine
         }
         catch (Exception ex)
         {
-            failure = TaskFailureDetails.FromException(ex);
+            failure = StoredFailure.FromException(ex);
             _logger.LogWarning("Activity {Name} (#{TaskId}) of {InstanceId} failed: {Message}", item.Name, item.TaskId, item.InstanceId, ex.Message);
         }
         _completions.Writer.TryWrite(new ActivityCompletion(item, result, failure, UtcNow));

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Serverless.Durable.Embedded.Dispatch;
@@ -16,7 +17,7 @@ namespace Serverless.Durable.Embedded;
 /// </summary>
 public sealed partial class EmbeddedEngine : IAsyncDisposable
 {
-    private readonly DurableTaskRegistry _registry;
+    private readonly RegistryTaskFactory _factory;
     private readonly EmbeddedEngineOptions _options;
     private readonly IServiceProvider _services;
     private readonly ILoggerFactory _loggerFactory;
@@ -34,7 +35,7 @@ public sealed partial class EmbeddedEngine : IAsyncDisposable
     public EmbeddedEngine(DurableTaskRegistry registry, EmbeddedEngineOptions? options = null,
         IServiceProvider? services = null, ILoggerFactory? loggerFactory = null)
     {
-        _registry = registry;
+        _factory = new RegistryTaskFactory(registry);
         _options = options ?? new EmbeddedEngineOptions();
         _services = services ?? EmptyServiceProvider.Instance;
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
@@ -42,11 +43,11 @@ public sealed partial class EmbeddedEngine : IAsyncDisposable
         _store = new SqliteEngineStore(_options);
         _executors = new ExecutorCache(_options.ExecutorCacheSize);
         WorkerId = _options.ResolveWorkerId();
-        Client = new EmbeddedOrchestrationClient(this);
+        Client = new EmbeddedDurableTaskClient("", this);
     }
 
     /// <summary>The client for this engine's database. It works whether or not the engine is running.</summary>
-    public IOrchestrationClient Client { get; }
+    public EmbeddedDurableTaskClient Client { get; }
 
     public string WorkerId { get; }
 
@@ -58,7 +59,9 @@ public sealed partial class EmbeddedEngine : IAsyncDisposable
     /// <summary>Activity executions started since start, including ones whose results were not committed.</summary>
     public long ActivityExecutionCount => Interlocked.Read(ref _activitiesExecuted);
 
-    internal DurableTaskRegistry Registry => _registry;
+    internal RegistryTaskFactory Factory => _factory;
+
+    internal IServiceProvider Services => _services;
 
     internal EmbeddedEngineOptions Options => _options;
 
@@ -222,13 +225,13 @@ public sealed partial class EmbeddedEngine : IAsyncDisposable
         if (item.Messages.FirstOrDefault(m => m.Kind == MessageKind.Terminate) is { } terminate)
         {
             commit.ConsumedMessageIds.AddRange(item.Messages.Select(m => m.Id));
-            commit.Status = OrchestrationRuntimeStatus.Terminated;
+            commit.Status = InstanceStatus.Terminated;
             commit.Output = terminate.Event.Data;
             commit.AppendHistory.Add(new DurableEvent { Type = EventType.ExecutionTerminated, Timestamp = now, Data = terminate.Event.Data });
             return (commit, null);
         }
 
-        var suspended = instance.Status == OrchestrationRuntimeStatus.Suspended;
+        var suspended = instance.Status == InstanceStatus.Suspended;
         var toApply = new List<DurableEvent>(item.Messages.Count);
         foreach (var message in item.Messages.OrderBy(m => m.Kind == MessageKind.ExecutionStarted ? 0 : 1).ThenBy(m => m.Id))
         {
@@ -269,7 +272,7 @@ public sealed partial class EmbeddedEngine : IAsyncDisposable
         catch (Exception ex) when (ex is NonDeterministicOrchestrationException or UnknownTaskException)
         {
             _logger.LogError("Orchestration {InstanceId} failed: {Message}", instance.Id, ex.Message);
-            Fail(commit, TaskFailureDetails.FromException(ex), now);
+            Fail(commit, StoredFailure.FromException(ex), now);
             return (commit, null);
         }
 
@@ -281,7 +284,7 @@ public sealed partial class EmbeddedEngine : IAsyncDisposable
         catch (Exception ex)
         {
             _logger.LogError(ex, "Orchestration {InstanceId} failed inside the engine", instance.Id);
-            Fail(commit, TaskFailureDetails.FromException(ex), now);
+            Fail(commit, StoredFailure.FromException(ex), now);
             return (commit, null);
         }
 
@@ -291,21 +294,22 @@ public sealed partial class EmbeddedEngine : IAsyncDisposable
         switch (result.Outcome)
         {
             case EpisodeOutcome.Running:
-                commit.Status = suspended ? OrchestrationRuntimeStatus.Suspended : OrchestrationRuntimeStatus.Running;
+                commit.Status = suspended ? InstanceStatus.Suspended : InstanceStatus.Running;
                 break;
             case EpisodeOutcome.Completed:
-                commit.Status = OrchestrationRuntimeStatus.Completed;
+                commit.Status = InstanceStatus.Completed;
                 commit.Output = result.Output;
                 break;
             case EpisodeOutcome.Failed:
-                commit.Status = OrchestrationRuntimeStatus.Failed;
+                commit.Status = InstanceStatus.Failed;
                 commit.Failure = result.Failure;
                 _logger.LogWarning("Orchestration {InstanceId} ({Name}) failed: {Failure}", instance.Id, instance.Name, result.Failure);
                 break;
             case EpisodeOutcome.ContinuedAsNew:
-                commit.Status = OrchestrationRuntimeStatus.Running;
+                commit.Status = InstanceStatus.Running;
                 commit.NewExecutionId = Guid.NewGuid().ToString("N");
                 commit.NewInput = result.NewInput;
+                commit.NewVersion = result.NewVersion;
                 commit.Output = null;
                 commit.CarriedOverEvents.AddRange(result.CarriedOverEvents);
                 break;
@@ -313,9 +317,9 @@ public sealed partial class EmbeddedEngine : IAsyncDisposable
         return (commit, executor);
     }
 
-    private static void Fail(EpisodeCommit commit, TaskFailureDetails failure, DateTime now)
+    private static void Fail(EpisodeCommit commit, StoredFailure failure, DateTime now)
     {
-        commit.Status = OrchestrationRuntimeStatus.Failed;
+        commit.Status = InstanceStatus.Failed;
         commit.Failure = failure;
         commit.AppendHistory.Clear();
         commit.Actions.Clear();
@@ -331,9 +335,8 @@ public sealed partial class EmbeddedEngine : IAsyncDisposable
             return cached;
         }
 
-        var registration = _registry.GetOrchestrator(instance.Name);
-        var executor = new OrchestrationExecutor(instance.Id, registration.Name, registration.Create(_services),
-            _options.DataConverter, _loggerFactory);
+        var executor = new OrchestrationExecutor(instance.Id, instance.Name, _factory.CreateOrchestrator(instance.Name, _services),
+            _options.DataConverter, _loggerFactory, _options.DefaultVersion ?? "");
         if (instance.HistoryCount > 0) executor.Replay(_store.LoadHistoryForReplay(instance.Id));
         return executor;
     }

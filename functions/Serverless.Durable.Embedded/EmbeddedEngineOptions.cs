@@ -57,7 +57,13 @@ public sealed class EmbeddedEngineOptions
     /// <summary>Payloads longer than this (characters) are stored once, compressed, and travel as references.</summary>
     public int LargePayloadThresholdChars { get; set; } = 64 * 1024;
 
-    public DataConverter DataConverter { get; set; } = JsonDataConverter.Default;
+    /// <summary>
+    /// The version new instances start with when the caller names none (Durable Functions' <c>defaultVersion</c>);
+    /// orchestrators read it as <c>TaskOrchestrationContext.Version</c> and branch on it across deploys.
+    /// </summary>
+    public string? DefaultVersion { get; set; }
+
+    public Microsoft.DurableTask.DataConverter DataConverter { get; set; } = DurableJson.Converter;
 
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 

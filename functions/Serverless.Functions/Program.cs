@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Serverless.Durable;
 using Serverless.Functions.Runtime;
+using Serverless.Hosting.Api;
 using Serverless.Storage.Azure;
 using Serverless.Workflows;
 using Serverless.Workflows.Experiments;
@@ -16,7 +17,7 @@ namespace Serverless.Functions;
 /// The Function App: the isolated worker with ASP.NET Core integration (so HTTP functions take
 /// <c>HttpRequest</c> and call the handlers shared with the local host), the storage adapters chosen by
 /// configuration (Azure Blob and Cosmos DB in Azure, see docs/operations.md), the workflows' services, and
-/// the registry of every orchestrator and activity. Durable Functions is the engine; the embedded one is not started.
+/// the registry of every orchestrator and activity. Durable Functions is the engine.
 /// </summary>
 public static class Program
 {
@@ -34,17 +35,18 @@ public static class Program
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddServerlessAzureStorage(configuration, baseDirectory);
-        // Event ingestion starts orchestrations with the client of the request or trigger at hand, so it lives
-        // per scope here (the embedded runtime's one client lets it be a singleton there).
-        services.TryAddScoped<EventIngestion>();
+        // The Durable client is the binding's, per function invocation: handlers reach it through the request's
+        // scope, and event ingestion is made per scope with it (the local runtime's one client makes it a singleton
+        // there, so this registration comes first).
+        services.TryAddScoped<OrchestrationClientScope>();
+        services.TryAddScoped<IDurableClientAccessor>(provider => provider.GetRequiredService<OrchestrationClientScope>());
+        services.TryAddScoped(provider => ActivatorUtilities.CreateInstance<EventIngestion>(provider, provider.GetRequiredService<OrchestrationClientScope>().Client));
         services.AddServerlessWorkflows(configuration, baseDirectory);
         services.TryAddSingleton(_ => WorkflowCatalog.Create());
         services.TryAddSingleton<WorkflowRunner>();
-        services.TryAddScoped<OrchestrationClientScope>();
-        services.TryAddScoped<IOrchestrationClient>(provider => provider.GetRequiredService<OrchestrationClientScope>().Client);
-        // One JSON style for Durable payloads, HTTP bodies and the embedded engine: camelCase, enums as strings.
+        // One JSON style for Durable payloads, HTTP bodies and the local engines: camelCase, enums as strings.
         // Durable Functions' isolated extension serializes inputs, outputs and custom status with this serializer.
-        services.Configure<WorkerOptions>(options => options.Serializer = new JsonObjectSerializer(JsonDataConverter.CreateDefaultOptions()));
+        services.Configure<WorkerOptions>(options => options.Serializer = new JsonObjectSerializer(DurableJson.Options));
         return services;
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.DurableTask;
 using Serverless.Durable;
 using Serverless.Workflows.Demo;
 
@@ -23,4 +24,7 @@ public static class WorkflowCatalog
     }
 
     public static DurableTaskRegistry Create() => Register(new DurableTaskRegistry());
+
+    /// <summary>The names of every orchestrator, public or a step of another.</summary>
+    public static IReadOnlyCollection<string> OrchestratorNames { get; } = Create().GetOrchestrators().Select(o => o.Key.Name).ToList();
 }

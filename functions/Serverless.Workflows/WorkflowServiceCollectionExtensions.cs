@@ -24,6 +24,7 @@ public static class WorkflowServiceCollectionExtensions
         if (!services.Any(d => d.ServiceType == typeof(StorageFactory))) services.AddServerlessStorage(configuration, baseDirectory);
         services.TryAddSingleton(provider => TrainingJobServiceFactory.Create(configuration, provider.GetService<ILoggerFactory>()));
         services.TryAddSingleton(new WorkflowPaths(Path.GetFullPath(baseDirectory ?? Directory.GetCurrentDirectory())));
+        services.TryAddSingleton(provider => Inputs.InputFiles.FromConfiguration(configuration, provider.GetRequiredService<WorkflowPaths>()));
         Experiments.ExperimentServiceCollectionExtensions.AddExperimentServices(services, configuration);
         return services;
     }

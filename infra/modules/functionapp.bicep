@@ -1,7 +1,8 @@
 // Function App on the Flex Consumption plan (Linux, scale to zero, per-function scaling).
 // Runtime: .NET isolated worker on .NET 10.0, the newest version Flex Consumption runs. Flex does
 // not take FUNCTIONS_WORKER_RUNTIME or FUNCTIONS_EXTENSION_VERSION app settings: the runtime is set
-// in functionAppConfig and the host is always 4.x.
+// in functionAppConfig and the host is always 4.x. Site settings Flex does not support (ftpsState,
+// alwaysOn, the worker count, ...) are left out: tools/bicep/build.sh fails on ftpsState.
 param location string
 param tags object
 param planName string
@@ -11,9 +12,14 @@ param identityId string
 param deploymentContainerUrl string
 @description('App settings as name/value pairs; built in main.bicep from the other modules\' outputs.')
 param appSettings object
-@minValue(1)
+@minValue(40)
 @maxValue(1000)
+@description('Most instances the app scales out to. Flex Consumption refuses values under 40.')
 param maximumInstanceCount int
+@minValue(0)
+@maxValue(20)
+@description('Always-ready instances of the Durable Functions scale group (orchestrators, activities, entities); 0 scales to zero.')
+param durableAlwaysReadyInstances int
 @allowed([
   512
   2048
@@ -73,6 +79,15 @@ resource app 'Microsoft.Web/sites@2024-11-01' = {
       scaleAndConcurrency: {
         maximumInstanceCount: maximumInstanceCount
         instanceMemoryMB: instanceMemoryMB
+        // Always-ready instances are billed all the time (docs/operations.md, cost at rest).
+        alwaysReady: durableAlwaysReadyInstances == 0
+          ? []
+          : [
+              {
+                name: 'durable'
+                instanceCount: durableAlwaysReadyInstances
+              }
+            ]
         triggers: {
           http: {
             perInstanceConcurrency: httpPerInstanceConcurrency
@@ -82,7 +97,6 @@ resource app 'Microsoft.Web/sites@2024-11-01' = {
     }
     siteConfig: {
       minTlsVersion: '1.2'
-      ftpsState: 'Disabled'
       http20Enabled: true
       appSettings: [
         for setting in items(appSettings): {

@@ -1,6 +1,6 @@
 // User-assigned identities. The Function App's identity is shared by the host (storage, Event Hubs,
 // Key Vault) and the app code (Cosmos DB, Azure ML). Training jobs get their own identity so a
-// compromised job can touch the data lake and nothing else.
+// compromised job can touch the job data container (and read the trainer) and nothing else.
 param location string
 param tags object
 param appIdentityName string

@@ -1,5 +1,7 @@
-// Key Vault for the Function App's host keys and any secret the app cannot replace with an
-// identity, and the Azure ML workspace's vault. Access is by Azure RBAC only (no access policies).
+// A Key Vault with access by Azure RBAC only (no access policies). main.bicep creates two: one for
+// the Function App's host keys and the secrets the app cannot replace with an identity, and one
+// that belongs to the Azure ML workspace. The app holds Secrets Officer on its own vault only, so it
+// can neither read nor delete the workspace's secrets.
 param location string
 param tags object
 param name string

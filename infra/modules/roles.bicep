@@ -1,8 +1,20 @@
 // Every data-plane grant in one place: who may do what, on which resource, and why.
-param storageAccountName string
+//
+// The training identity (the GPU cluster's, so any job's) is granted roles on single blob containers
+// of the data account only, never on a whole account: it must not reach the host account, which
+// holds the app's deployment package and the task hub (tools/bicep/build.sh checks this).
+@description('The Function App host\'s account: AzureWebJobsStorage, task hub, deployment package.')
+param hostStorageAccountName string
+@description('The data account: data lake containers and the Azure ML workspace\'s storage.')
+param dataStorageAccountName string
+@description('Container of the data account that jobs read their inputs from and write their outputs to.')
+param jobDataContainerName string
+@description('Container of the data account that holds the published trainer; jobs only read it.')
+param trainerContainerName string
 param eventHubNamespaceName string
 param eventHubName string
-param keyVaultName string
+@description('The vault the host keeps its keys in (not the workspace\'s vault).')
+param hostKeyVaultName string
 param applicationInsightsName string
 param machineLearningWorkspaceName string
 param cosmosAccountName string
@@ -27,6 +39,7 @@ func builtInRole(roleId string) string => subscriptionResourceId('Microsoft.Auth
 var roles = {
   storageBlobDataOwner: builtInRole('b7e6dc6d-f1e8-4753-8033-0f276bb0955b') // Storage Blob Data Owner
   storageBlobDataContributor: builtInRole('ba92f5b4-2d11-453d-a403-e96b0029c9fe') // Storage Blob Data Contributor
+  storageBlobDataReader: builtInRole('2a2b9908-6ea1-4ae2-8e65-a410df84e7d1') // Storage Blob Data Reader
   storageQueueDataContributor: builtInRole('974c5e8b-45b9-4653-ba55-5f855dd0fb88') // Storage Queue Data Contributor
   storageTableDataContributor: builtInRole('0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3') // Storage Table Data Contributor
   eventHubsDataReceiver: builtInRole('a638d3c7-ab3a-418d-83e6-5f17a39d4fde') // Azure Event Hubs Data Receiver
@@ -40,8 +53,24 @@ var cosmosBuiltInDataContributor = '00000000-0000-0000-0000-000000000002' // Cos
 
 var grantDeployer = !empty(deployerPrincipalId)
 
-resource storage 'Microsoft.Storage/storageAccounts@2025-06-01' existing = {
-  name: storageAccountName
+resource hostStorage 'Microsoft.Storage/storageAccounts@2025-06-01' existing = {
+  name: hostStorageAccountName
+}
+
+resource dataStorage 'Microsoft.Storage/storageAccounts@2025-06-01' existing = {
+  name: dataStorageAccountName
+
+  resource blobs 'blobServices' existing = {
+    name: 'default'
+
+    resource jobData 'containers' existing = {
+      name: jobDataContainerName
+    }
+
+    resource trainer 'containers' existing = {
+      name: trainerContainerName
+    }
+  }
 }
 
 resource eventHubNamespace 'Microsoft.EventHub/namespaces@2024-01-01' existing = {
@@ -52,8 +81,8 @@ resource eventHubNamespace 'Microsoft.EventHub/namespaces@2024-01-01' existing =
   }
 }
 
-resource vault 'Microsoft.KeyVault/vaults@2025-05-01' existing = {
-  name: keyVaultName
+resource hostVault 'Microsoft.KeyVault/vaults@2025-05-01' existing = {
+  name: hostKeyVaultName
 }
 
 resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
@@ -74,10 +103,10 @@ var cosmosDatabaseScope = '${cosmos.id}/dbs/${cosmosDatabaseName}'
 
 // Host storage: the Functions host keeps leases and Event Hubs checkpoints in blobs and creates its
 // containers; the documented role for an identity-based AzureWebJobsStorage is Owner, not
-// Contributor. The same grant covers the deployment package container and the data lake.
+// Contributor. The same grant covers the deployment package container.
 resource appBlobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(storage.id, appPrincipalId, roles.storageBlobDataOwner)
-  scope: storage
+  name: guid(hostStorage.id, appPrincipalId, roles.storageBlobDataOwner)
+  scope: hostStorage
   properties: {
     roleDefinitionId: roles.storageBlobDataOwner
     principalId: appPrincipalId
@@ -87,8 +116,8 @@ resource appBlobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
 
 // Durable Functions task hub: control and work-item queues.
 resource appQueueContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(storage.id, appPrincipalId, roles.storageQueueDataContributor)
-  scope: storage
+  name: guid(hostStorage.id, appPrincipalId, roles.storageQueueDataContributor)
+  scope: hostStorage
   properties: {
     roleDefinitionId: roles.storageQueueDataContributor
     principalId: appPrincipalId
@@ -98,10 +127,21 @@ resource appQueueContributor 'Microsoft.Authorization/roleAssignments@2022-04-01
 
 // Durable Functions task hub: history and instances tables.
 resource appTableContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(storage.id, appPrincipalId, roles.storageTableDataContributor)
-  scope: storage
+  name: guid(hostStorage.id, appPrincipalId, roles.storageTableDataContributor)
+  scope: hostStorage
   properties: {
     roleDefinitionId: roles.storageTableDataContributor
+    principalId: appPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// The data lake: the blob adapter's artifacts, and the outputs and metrics.json of training jobs.
+resource appDataContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(dataStorage.id, appPrincipalId, roles.storageBlobDataContributor)
+  scope: dataStorage
+  properties: {
+    roleDefinitionId: roles.storageBlobDataContributor
     principalId: appPrincipalId
     principalType: 'ServicePrincipal'
   }
@@ -119,10 +159,11 @@ resource appEventHubsReceiver 'Microsoft.Authorization/roleAssignments@2022-04-0
 }
 
 // Host keys are stored in this vault (AzureWebJobsSecretStorageType=keyvault), and the host creates
-// and rotates them, so read-only Key Vault Secrets User is not enough.
+// and rotates them, so read-only Key Vault Secrets User is not enough. The vault holds nothing else
+// of value: the workspace has its own.
 resource appSecretsOfficer 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(vault.id, appPrincipalId, roles.keyVaultSecretsOfficer)
-  scope: vault
+  name: guid(hostVault.id, appPrincipalId, roles.keyVaultSecretsOfficer)
+  scope: hostVault
   properties: {
     roleDefinitionId: roles.keyVaultSecretsOfficer
     principalId: appPrincipalId
@@ -141,7 +182,8 @@ resource appMetricsPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01
   }
 }
 
-// Submit, watch and cancel Command jobs; it cannot create or delete compute.
+// Submit, watch and cancel Command jobs, read environments and datastores (to resolve
+// azureml:name@latest and azureml://datastores/... URIs); it cannot create or delete compute.
 resource appDataScientist 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(workspace.id, appPrincipalId, roles.azureMLDataScientist)
   scope: workspace
@@ -165,10 +207,10 @@ resource appCosmosContributor 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssi
 
 // ---- Training identity (the GPU cluster's identity) ----
 
-// Read datasets and write models/outputs; no queues, tables or container management.
-resource trainingBlobContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(storage.id, trainingPrincipalId, roles.storageBlobDataContributor)
-  scope: storage
+// Read datasets and write models and metrics, in the one container jobs exchange data through.
+resource trainingJobDataContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(dataStorage::blobs::jobData.id, trainingPrincipalId, roles.storageBlobDataContributor)
+  scope: dataStorage::blobs::jobData
   properties: {
     roleDefinitionId: roles.storageBlobDataContributor
     principalId: trainingPrincipalId
@@ -176,12 +218,24 @@ resource trainingBlobContributor 'Microsoft.Authorization/roleAssignments@2022-0
   }
 }
 
+// Read the published trainer; a job cannot change the code later jobs run.
+resource trainingTrainerReader 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(dataStorage::blobs::trainer.id, trainingPrincipalId, roles.storageBlobDataReader)
+  scope: dataStorage::blobs::trainer
+  properties: {
+    roleDefinitionId: roles.storageBlobDataReader
+    principalId: trainingPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
 // ---- Deploying principal (optional): what a person needs to operate the deployment ----
 
-// Upload datasets, inspect models and forecasts, browse data in Azure ML studio.
+// Upload datasets and the trainer (the azd postprovision hook), inspect models and forecasts, browse
+// data in Azure ML studio. Nothing on the host account: deployments go through azd with Entra ID.
 resource deployerBlobContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (grantDeployer) {
-  name: guid(storage.id, deployerPrincipalId, roles.storageBlobDataContributor)
-  scope: storage
+  name: guid(dataStorage.id, deployerPrincipalId, roles.storageBlobDataContributor)
+  scope: dataStorage
   properties: {
     roleDefinitionId: roles.storageBlobDataContributor
     principalId: deployerPrincipalId
@@ -202,8 +256,8 @@ resource deployerEventHubsSender 'Microsoft.Authorization/roleAssignments@2022-0
 
 // Set the secrets the app reads (for example a notification webhook).
 resource deployerSecretsOfficer 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (grantDeployer) {
-  name: guid(vault.id, deployerPrincipalId, roles.keyVaultSecretsOfficer)
-  scope: vault
+  name: guid(hostVault.id, deployerPrincipalId, roles.keyVaultSecretsOfficer)
+  scope: hostVault
   properties: {
     roleDefinitionId: roles.keyVaultSecretsOfficer
     principalId: deployerPrincipalId
@@ -222,7 +276,8 @@ resource deployerDataScientist 'Microsoft.Authorization/roleAssignments@2022-04-
   }
 }
 
-// Read published lists and experiment aggregates with Data Explorer or the SDK.
+// Read published lists and experiment aggregates with Data Explorer or the SDK. Cosmos DB refuses
+// concurrent writes to an account's role assignments (412), so this one waits for the app's.
 resource deployerCosmosContributor 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments@2025-04-15' = if (grantDeployer) {
   parent: cosmos
   name: guid(cosmosDatabaseScope, deployerPrincipalId, cosmosBuiltInDataContributor)
@@ -231,4 +286,7 @@ resource deployerCosmosContributor 'Microsoft.DocumentDB/databaseAccounts/sqlRol
     principalId: deployerPrincipalId
     scope: cosmosDatabaseScope
   }
+  dependsOn: [
+    appCosmosContributor
+  ]
 }

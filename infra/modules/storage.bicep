@@ -1,29 +1,20 @@
-// One StorageV2 account for the Durable Functions task hub (blobs, queues, tables), the Function
-// App's deployment package, the data lake containers, and the Azure ML workspace's default datastore.
+// A StorageV2 account that accepts Entra ID only, with the blob containers it is given. main.bicep
+// creates two, so that what may change the app's code and what training jobs may touch never share
+// an account:
+//   - host storage ('sth'): AzureWebJobsStorage (leases, timers, Event Hubs checkpoints), the Durable
+//     Functions task hub (queues, tables, blobs; the host creates them) and the deployment package
+//     container. Only the Function App identity has data access.
+//   - data storage ('st'): the data lake containers, the Azure ML workspace's default storage and its
+//     datastores. Training jobs get roles on single containers of it (roles.bicep).
 //
-// Hierarchical namespace is OFF. Durable Functions would work on an HNS account (blob, queue and
-// table all stay available), but Azure ML does not support HNS on a workspace's default storage
-// account, and sharing one account keeps the deployment small. The data lake containers use
-// "/"-separated blob names, which the flat namespace serves as virtual folders.
+// Hierarchical namespace is OFF: Azure ML does not support HNS on a workspace's default storage
+// account. The data lake containers use "/"-separated blob names, which the flat namespace serves as
+// virtual folders.
 param location string
 param tags object
 param name string
-@description('Name of the container that holds the Function App deployment package.')
-param deploymentContainerName string
-@description('Container the app\'s blob adapter writes artifacts into (Serverless:Storage:BlobContainer).')
-param appContainerName string
-
-// Data lake containers: the app's own container plus one per artifact family (see docs/operations.md).
-var dataContainerNames = [
-  appContainerName
-  'datasets'
-  'models'
-  'forecasts'
-  'orders'
-  'recommendations'
-  'experiments'
-  'training'
-]
+@description('Blob containers to create in the account.')
+param containerNames string[]
 
 resource account 'Microsoft.Storage/storageAccounts@2025-06-01' = {
   name: name
@@ -55,7 +46,7 @@ resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2025-06-01'
   parent: account
   name: 'default'
   properties: {
-    // Recover from an accidental delete of a model or dataset for a week.
+    // Recover from an accidental delete of a model, a dataset or a deployment package for a week.
     deleteRetentionPolicy: {
       enabled: true
       days: 7
@@ -67,16 +58,8 @@ resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2025-06-01'
   }
 }
 
-resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-06-01' = {
-  parent: blobService
-  name: deploymentContainerName
-  properties: {
-    publicAccess: 'None'
-  }
-}
-
-resource dataContainers 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-06-01' = [
-  for containerName in dataContainerNames: {
+resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-06-01' = [
+  for containerName in containerNames: {
     parent: blobService
     name: containerName
     properties: {
@@ -89,5 +72,4 @@ output id string = account.id
 output name string = account.name
 // Without a trailing slash, as the app's Serverless__Storage__Blobs setting expects.
 output blobEndpoint string = 'https://${account.name}.blob.${environment().suffixes.storage}'
-output deploymentContainerUrl string = 'https://${account.name}.blob.${environment().suffixes.storage}/${deploymentContainer.name}'
-output dataContainerNames array = [for (containerName, i) in dataContainerNames: dataContainers[i].name]
+output containerNames string[] = [for (containerName, i) in containerNames: containers[i].name]

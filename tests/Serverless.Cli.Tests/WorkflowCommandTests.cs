@@ -73,5 +73,48 @@ public sealed class WorkflowCommandTests : IDisposable
         Assert.Contains("demo-3", again.Error);
     }
 
+    [Fact]
+    public async Task A_sub_orchestration_cannot_be_started_from_the_command_line()
+    {
+        var result = await _cli.RunAsync("workflows", "start", "TrainingJob", "--no-wait",
+            "--input", """{"spec":{"name":"x","command":"sh","arguments":["-c","id > ran.txt"],"timeout":"00:01:00"}}""");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal("error: 'TrainingJob' runs only as a step of another workflow and cannot be started on its own. Workflows that can be started: DemoApproval, WeeklyForecast, RecommendationRefresh.",
+            result.Error.Trim());
+        Assert.False(File.Exists(Path.Combine(_cli.WorkingDirectory, "ran.txt")));
+    }
+
+    [Theory]
+    [InlineData("a/b")]
+    [InlineData("..")]
+    [InlineData("line\nbreak")]
+    [InlineData("300")]
+    public async Task An_instance_id_outside_the_rule_is_one_line_and_exit_2(string id)
+    {
+        if (id == "300") id = new string('x', 300);
+
+        var result = await _cli.RunAsync("workflows", "start", "DemoApproval", "--no-wait", "--id", id);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.StartsWith("error: --id '", result.Error);
+        Assert.Single(result.Error.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public async Task No_input_starts_the_workflow_with_its_defaults_and_private_state()
+    {
+        var result = await _cli.RunAsync("workflows", "start", "DemoApproval", "--id", "no-input");
+
+        Assert.True(result.ExitCode == 0, result.Error + result.Output);
+        Assert.Contains("waiting for Approval", result.Output);
+        if (!OperatingSystem.IsWindows())
+        {
+            var data = Path.Combine(_cli.WorkingDirectory, ".data");
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(data));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(data, "engine.db")));
+        }
+    }
+
     public void Dispose() => _cli.Dispose();
 }

@@ -1,3 +1,5 @@
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Serverless.Durable;
 using Serverless.Durable.Embedded;
 
@@ -38,10 +40,10 @@ await using var engine = new EmbeddedEngine(registry, new EmbeddedEngineOptions
 await engine.StartAsync();
 
 const string InstanceId = "crash-fan-out";
-if (await engine.Client.GetInstanceAsync(InstanceId) is null)
+if (await engine.Client.GetInstanceAsync(InstanceId, true) is null)
 {
     await engine.Client.ScheduleNewOrchestrationInstanceAsync("FanOut", count, new StartOrchestrationOptions(InstanceId));
 }
-var result = await engine.Client.WaitForInstanceCompletionAsync(InstanceId);
+var result = await engine.Client.WaitForInstanceCompletionAsync(InstanceId, true);
 Console.WriteLine($"{result.RuntimeStatus} {result.SerializedOutput}");
 return result.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? 0 : 1;

@@ -31,7 +31,7 @@ public sealed class BadInputTests
 
         var failed = await test.WaitAsync(broken);
         Assert.Equal(OrchestrationRuntimeStatus.Failed, failed.RuntimeStatus);
-        Assert.Contains("No activity named 'NoSuchActivity'", failed.FailureDetails!.RootMessage);
+        Assert.Contains("No activity named 'NoSuchActivity'", failed.FailureDetails!.RootMessage());
         Assert.Equal(2, (await test.WaitAsync(ok)).ReadOutputAs<int>());
     }
 
@@ -54,7 +54,7 @@ public sealed class BadInputTests
         var error = await Assert.ThrowsAsync<InstanceAlreadyExistsException>(() =>
             test.Client.ScheduleNewOrchestrationInstanceAsync("Ok", 2, new StartOrchestrationOptions("weekly-2026-11-23")));
         Assert.Contains("weekly-2026-11-23", error.Message);
-        Assert.Equal(1, (await test.Client.GetInstanceAsync("weekly-2026-11-23"))!.ReadOutputAs<int>());
+        Assert.Equal(1, (await test.Client.GetInstanceAsync("weekly-2026-11-23", true))!.ReadOutputAs<int>());
     }
 
     [Fact]

@@ -63,7 +63,7 @@ public sealed class ClientTests
         await test.Client.RaiseEventAsync(running, "Go", "ok");
         await test.WaitAsync(running);
         Assert.Equal(1, (await test.Client.PurgeInstanceAsync(running)).PurgedInstanceCount);
-        Assert.Null(await test.Client.GetInstanceAsync(running));
+        Assert.Null(await test.Client.GetInstanceAsync(running, true));
         Assert.Equal(0, (await test.Client.PurgeInstanceAsync(running)).PurgedInstanceCount);
         await Assert.ThrowsAsync<InstanceNotFoundException>(() => test.Client.GetHistoryAsync(running));
     }
@@ -81,10 +81,10 @@ public sealed class ClientTests
         Assert.Equal(5, completed.Instances.Count);
         Assert.All(completed.Instances, m => Assert.Equal("Quick", m.Name));
 
-        var byName = await test.Client.QueryInstancesAsync(new OrchestrationQuery(Name: "gate"));
-        Assert.Equal("gate-1", Assert.Single(byName.Instances).InstanceId);
+        var byPrefix = await test.Client.QueryInstancesAsync(new OrchestrationQuery(InstanceIdPrefix: "gate"));
+        Assert.Equal("gate-1", Assert.Single(byPrefix.Instances).InstanceId);
 
-        var none = await test.Client.QueryInstancesAsync(new OrchestrationQuery(CreatedTo: before));
+        var none = await test.Client.QueryInstancesAsync(new OrchestrationQuery(CreatedTo: before.ToUniversalTime()));
         Assert.Empty(none.Instances);
 
         var page1 = await test.Client.QueryInstancesAsync(new OrchestrationQuery(PageSize: 4));

@@ -21,7 +21,7 @@ internal sealed class TestEngine : IAsyncDisposable
 
     public EmbeddedEngineOptions Options { get; }
 
-    public IOrchestrationClient Client => Engine.Client;
+    public EmbeddedDurableTaskClient Client => Engine.Client;
 
     public string DatabasePath => Options.DatabasePath;
 
@@ -59,7 +59,7 @@ internal sealed class TestEngine : IAsyncDisposable
 
     public async Task<OrchestrationMetadata> RunAsync(string name, object? input = null, string? instanceId = null, int timeoutSeconds = 30)
     {
-        var id = await Client.ScheduleNewOrchestrationInstanceAsync(name, input, new StartOrchestrationOptions(instanceId));
+        var id = await Client.ScheduleNewOrchestrationInstanceAsync(name, input, new StartOrchestrationOptions(instanceId, null));
         return await WaitAsync(id, timeoutSeconds);
     }
 
@@ -75,7 +75,7 @@ internal sealed class TestEngine : IAsyncDisposable
         var deadline = DateTime.UtcNow.AddSeconds(timeoutSeconds);
         while (true)
         {
-            var metadata = await Client.GetInstanceAsync(instanceId);
+            var metadata = await Client.GetInstanceAsync(instanceId, true);
             if (metadata is not null && condition(metadata)) return metadata;
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"Instance {instanceId} did not reach the expected state; last: {metadata?.RuntimeStatus}");
             await Task.Delay(20);

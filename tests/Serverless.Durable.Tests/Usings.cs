@@ -1,1 +1,4 @@
+global using Microsoft.DurableTask;
+global using Microsoft.DurableTask.Client;
+global using Serverless.Durable;
 global using Xunit;

@@ -15,6 +15,77 @@ public class CalibrationTests
         Assert.Equal(0, NegativeBinomial.Quantile(0, 5, 0.95));
     }
 
+    [Theory]
+    [InlineData(800, 1e5)]          // P(0) = exp(-797): underflowed before, so the order was the cap of 41,000
+    [InlineData(746, 2e6)]          // the Poisson limit just past exp(-745)
+    [InlineData(5_000, 25)]
+    [InlineData(20_000, 1e7)]
+    [InlineData(250_000, 50)]
+    public void High_volume_quantiles_sit_a_few_spreads_above_the_mean_not_at_the_cap(double mean, double shape)
+    {
+        var spread = Math.Sqrt(mean + mean * mean / Math.Min(shape, 1e6 + 1));
+        var order = NegativeBinomial.Quantile(mean, shape, 0.95);
+        // 1.645 spreads for a normal; the negative binomial's right skew adds a little.
+        Assert.InRange(order, mean + 1.55 * spread, mean + 1.95 * spread + 1);
+        Assert.True(NegativeBinomial.Quantile(mean, shape, 0.5) <= mean + 1);
+        Assert.True(NegativeBinomial.Quantile(mean, shape, 0.99) > order);
+    }
+
+    [Theory]
+    [InlineData(800, 1e5, 0.95)]
+    [InlineData(800, 1e5, 0.5)]
+    [InlineData(1_200, 40, 0.95)]
+    [InlineData(1_000, 1e7, 0.99)]
+    [InlineData(3_000, 2e5, 0.05)]
+    public void High_volume_quantiles_equal_a_sum_of_probabilities_in_log_space(double mean, double shape, double level)
+    {
+        Assert.Equal(LogSpaceQuantile(mean, shape, level), NegativeBinomial.Quantile(mean, shape, level));
+    }
+
+    [Fact]
+    public void Quantiles_move_smoothly_where_the_method_changes()
+    {
+        // With shape 1e5, P(0) leaves the range the walk from 0 starts in near mean 700.
+        var previous = NegativeBinomial.Quantile(680, 1e5, 0.95);
+        for (var mean = 680.5; mean <= 730; mean += 0.5)
+        {
+            var order = NegativeBinomial.Quantile(mean, 1e5, 0.95);
+            Assert.InRange(order - previous, 0, 2);
+            previous = order;
+        }
+        Assert.Equal(LogSpaceQuantile(700, 1e5, 0.95), NegativeBinomial.Quantile(700, 1e5, 0.95));
+    }
+
+    [Fact]
+    public void A_high_volume_prediction_without_errors_orders_near_its_quantile()
+    {
+        var calibrator = QuantileCalibrator.Fallback(0.95, shape: 1e5);
+        var order = calibrator.OrderQuantity(2_000);
+        Assert.InRange(order, 2_070, 2_080);  // 2,000 + 1.645 x 45 (was 101,000, the cap)
+    }
+
+    /// <summary>
+    /// The reference: P(n) by the recurrence from P(0) on the log scale, summed with log-sum-exp,
+    /// so nothing underflows however far P(0) is below the smallest double.
+    /// </summary>
+    private static int LogSpaceQuantile(double mean, double shape, double level)
+    {
+        var poisson = shape > 1e6;
+        var q = mean / (shape + mean);
+        var logP = poisson ? -mean : shape * Math.Log(shape / (shape + mean));
+        var logCumulative = logP;
+        var logLevel = Math.Log(level);
+        var n = 0;
+        while (logCumulative < logLevel)
+        {
+            logP += poisson ? Math.Log(mean / (n + 1)) : Math.Log((n + shape) / (n + 1) * q);
+            n++;
+            var high = Math.Max(logCumulative, logP);
+            logCumulative = high + Math.Log(Math.Exp(logCumulative - high) + Math.Exp(logP - high));
+        }
+        return n;
+    }
+
     [Fact]
     public void Shape_is_recovered_from_simulated_counts()
     {

@@ -91,4 +91,55 @@ public class GeneratorTests
         Assert.Equal(new DateOnly(2018, 4, 2), first["energy"]);
         Assert.Equal(new DateOnly(2019, 6, 1), first["S07"]);
     }
+
+    [Fact]
+    public void Seasonality_that_changes_nothing_gives_the_plain_chain_byte_for_byte()
+    {
+        var plain = new GeneratorOptions { Seed = 5, Start = new DateOnly(2023, 10, 1), End = new DateOnly(2024, 1, 31), StoreCount = 2, ItemCount = 4 };
+        var neutral = plain with { Seasonality = new SeasonalityOptions { MonthFactors = Enumerable.Repeat(1.0, 12).ToArray(), YearlyTrend = 0 } };
+        Assert.Equal(HashOf(ChainGenerator.Generate(plain)), HashOf(ChainGenerator.Generate(neutral)));
+        var seasonal = plain with { Seasonality = SeasonalityOptions.WinterDrop };
+        Assert.NotEqual(HashOf(ChainGenerator.Generate(plain)), HashOf(ChainGenerator.Generate(seasonal)));
+        Assert.Equal(HashOf(ChainGenerator.Generate(seasonal)), HashOf(ChainGenerator.Generate(seasonal with { })));
+    }
+
+    [Fact]
+    public void The_winter_drop_starts_in_late_November_and_recurs_every_year_with_the_trend()
+    {
+        var plain = new GeneratorOptions { Seed = 9, Start = new DateOnly(2022, 1, 1), End = new DateOnly(2024, 12, 31), StoreCount = 3, ItemCount = 8 };
+        var season = SeasonalityOptions.WinterDrop;
+        var withOption = Totals(ChainGenerator.Generate(plain with { Seasonality = season }));
+        var without = Totals(ChainGenerator.Generate(plain));
+        // The same chain with and without the option: what the option alone does to each period.
+        double Effect(DateOnly from, DateOnly to) =>
+            Sum(withOption, from, to) / Sum(without, from, to);
+        for (var year = 2022; year <= 2024; year++)
+        {
+            var november = Effect(new DateOnly(year, 11, 1), new DateOnly(year, 11, 22));
+            var december = Effect(new DateOnly(year, 12, 1), new DateOnly(year, 12, 28));
+            Assert.InRange(december / november, 0.69, 0.81);  // about 25% down, every year
+            Assert.InRange(Effect(new DateOnly(year, 11, 25), new DateOnly(year, 11, 30)) / november, december / november + 0.03, 0.97);  // the transition
+        }
+        // A yearly trend of 4%: the same (unseasonal) months a year apart.
+        var growth = Effect(new DateOnly(2024, 5, 1), new DateOnly(2024, 6, 30)) / Effect(new DateOnly(2023, 5, 1), new DateOnly(2023, 6, 30));
+        Assert.InRange(growth, 1.01, 1.07);
+        Assert.Equal([new DateOnly(2024, 2, 23), new DateOnly(2024, 11, 24)], season.ShiftStarts(new DateOnly(2024, 1, 1), new DateOnly(2024, 12, 31)));
+
+        static Dictionary<DateOnly, double> Totals(SyntheticChain chain) =>
+            chain.Records().Where(r => !r.StockOut).GroupBy(r => r.Date).ToDictionary(g => g.Key, g => g.Sum(r => (double)r.Sales));
+        static double Sum(Dictionary<DateOnly, double> totals, DateOnly from, DateOnly to) =>
+            totals.Where(t => t.Key >= from && t.Key <= to).Sum(t => t.Value);
+    }
+
+    [Fact]
+    public void Bad_seasonality_options_name_the_field()
+    {
+        var options = new GeneratorOptions { Seasonality = new SeasonalityOptions { MonthFactors = [1, 1, 1] } };
+        Assert.Contains("MonthFactors must have 12 values", Assert.Throws<ArgumentException>(() => ChainGenerator.Generate(options)).Message);
+        var negative = Enumerable.Repeat(1.0, 12).ToArray();
+        negative[4] = -0.5;
+        Assert.Contains("(month 5)", Assert.Throws<ArgumentException>(() => ChainGenerator.Generate(new GeneratorOptions { Seasonality = new SeasonalityOptions { MonthFactors = negative } })).Message);
+        Assert.Contains("TransitionDays", Assert.Throws<ArgumentException>(() => ChainGenerator.Generate(new GeneratorOptions { Seasonality = new SeasonalityOptions { TransitionDays = 40 } })).Message);
+        Assert.Contains("YearlyTrend", Assert.Throws<ArgumentException>(() => ChainGenerator.Generate(new GeneratorOptions { Seasonality = new SeasonalityOptions { YearlyTrend = -1 } })).Message);
+    }
 }

@@ -25,31 +25,108 @@ public class LeakageTests(ModelFixture fixture)
     [Fact]
     public void Features_of_the_target_week_read_no_sales_from_the_origin_on()
     {
-        // A history running past the origin, and the same history with every later sale changed.
+        // Histories running past the origin, and the same histories with every later sale changed in
+        // every store (so the item's and the chain's pooled seasonal ratios would see it too).
+        var origin = fixture.Histories[1].HistoryDays - 30;
+        var tamperedAll = fixture.Histories.Select(h => Tamper(h, fromDay: origin)).ToList();
+        var poolA = PooledLevels.Build(fixture.Histories);
+        var poolB = PooledLevels.Build(tamperedAll);
         var history = fixture.Histories[1];
-        var origin = history.HistoryDays - 30;
-        var tampered = Tamper(history, fromDay: origin);
+        var tampered = tamperedAll[1];
         var vocabulary = fixture.Model.Info.Vocabulary;
+        var seasonal = new[] { Array.IndexOf(FeatureSet.Names, "seasonWeekRatio"), Array.IndexOf(FeatureSet.Names, "seasonMonthRatio") };
         for (var item = 0; item < history.Items.Count; item++)
         {
             var a = new SeriesWindow(history, item);
             var b = new SeriesWindow(tampered, item);
             for (var target = origin + 2; target < origin + 9; target++)
             {
-                var fa = new float[FeatureSet.Count];
-                var fb = new float[FeatureSet.Count];
-                Assert.True(FeatureSet.TryBuild(a, vocabulary, origin, target, fa, out var sa));
-                Assert.True(FeatureSet.TryBuild(b, vocabulary, origin, target, fb, out var sb));
-                Assert.Equal(fa, fb);
-                Assert.Equal(sa, sb);
+                foreach (var (pa, pb) in new (LevelPool?, LevelPool?)[] { (null, null), (poolA, poolB) })
+                {
+                    var fa = new float[FeatureSet.Count];
+                    var fb = new float[FeatureSet.Count];
+                    Assert.True(FeatureSet.TryBuild(a, vocabulary, pa, origin, target, fa, out var sa));
+                    Assert.True(FeatureSet.TryBuild(b, vocabulary, pb, origin, target, fb, out var sb));
+                    Assert.Equal(fa, fb);
+                    Assert.Equal(sa, sb);
+                    // The seasonal ratios are there to compare (a year of history before the origin).
+                    Assert.All(seasonal, f => Assert.True(float.IsFinite(fa[f]) && fa[f] > 0, $"{FeatureSet.Names[f]} = {fa[f]}"));
+                }
             }
             // The check can fail: moving the origin one day later does see the change.
             var late = new float[FeatureSet.Count];
             var lateTampered = new float[FeatureSet.Count];
-            FeatureSet.TryBuild(a, vocabulary, origin + 1, origin + 3, late, out _);
-            FeatureSet.TryBuild(b, vocabulary, origin + 1, origin + 3, lateTampered, out _);
+            FeatureSet.TryBuild(a, vocabulary, poolA, origin + 1, origin + 3, late, out _);
+            FeatureSet.TryBuild(b, vocabulary, poolB, origin + 1, origin + 3, lateTampered, out _);
             Assert.NotEqual(late, lateTampered);
         }
+    }
+
+    [Fact]
+    public void Seasonal_ratios_read_earlier_years_and_other_stores_but_nothing_from_the_origin_on()
+    {
+        var origin = fixture.Histories[0].HistoryDays - 30;
+        var target = origin + 5;
+        var vocabulary = fixture.Model.Info.Vocabulary;
+        var week = Array.IndexOf(FeatureSet.Names, "seasonWeekRatio");
+        var month = Array.IndexOf(FeatureSet.Names, "seasonMonthRatio");
+        float[] Features(IReadOnlyList<StoreHistory> histories, int store, int item)
+        {
+            var features = new float[FeatureSet.Count];
+            Assert.True(FeatureSet.TryBuild(new SeriesWindow(histories[store], item), vocabulary, PooledLevels.Build(histories), origin, target, features, out _));
+            return features;
+        }
+        var honest = Features(fixture.Histories, 0, 2);
+
+        // Other stores' sales from the origin on: no change to this store's features.
+        var laterElsewhere = fixture.Histories.Select((h, s) => s == 0 ? h : Tamper(h, origin)).ToList();
+        Assert.Equal(honest, Features(laterElsewhere, 0, 2));
+
+        // Other stores' sales a year before the target: the item's pooled ratio moves, and so does this series'.
+        var yearAgo = origin - 364;
+        var earlierElsewhere = fixture.Histories.Select((h, s) => s == 0 ? h : Tamper(h, yearAgo, yearAgo + 14)).ToList();
+        var pooledMoved = Features(earlierElsewhere, 0, 2);
+        Assert.NotEqual(honest[week], pooledMoved[week]);
+        Assert.NotEqual(honest[month], pooledMoved[month]);
+
+        // The series' own sales a year before the target: its ratio moves further than through the pool alone.
+        var earlierHere = fixture.Histories.Select((h, s) => s == 0 ? Tamper(h, yearAgo, yearAgo + 14) : h).ToList();
+        var ownMoved = Features(earlierHere, 0, 2);
+        Assert.True(Math.Abs(ownMoved[week] - honest[week]) > Math.Abs(pooledMoved[week] - honest[week]),
+            $"own {ownMoved[week]}, pooled {pooledMoved[week]}, honest {honest[week]}");
+    }
+
+    [Fact]
+    public void The_model_carries_the_pooled_ratios_its_per_store_predict_step_needs()
+    {
+        // Predict sees one store; the item's and the chain's ratios at the run date come with the model.
+        var model = ForecastModel.FromBytes(fixture.Model.ToBytes());
+        var saved = model.Info.Seasonality;
+        Assert.NotNull(saved);
+        Assert.Equal(TestData.RunDate, saved.Origin);
+        var fromModel = saved.AsPool();
+        var fromAllStores = PooledLevels.Build(fixture.Histories);
+        var vocabulary = model.Info.Vocabulary;
+        var config = model.Info.Config;
+        foreach (var history in fixture.Histories)
+        {
+            var origin = history.HistoryDays;
+            for (var item = 0; item < history.Items.Count; item++)
+            {
+                var window = new SeriesWindow(history, item);
+                for (var target = origin + config.LeadTimeDays; target < origin + config.FutureDays; target++)
+                {
+                    var a = new float[FeatureSet.Count];
+                    var b = new float[FeatureSet.Count];
+                    Assert.True(FeatureSet.TryBuild(window, vocabulary, fromModel, origin, target, a, out _));
+                    Assert.True(FeatureSet.TryBuild(window, vocabulary, fromAllStores, origin, target, b, out _));
+                    Assert.Equal(b, a);
+                }
+            }
+        }
+        // Another origin is not what the model saved: the saved pool says nothing rather than something wrong.
+        var other = fromModel.Item(vocabulary.Items[0], TestData.RunDate.DayNumber - 7, TestData.RunDate.DayNumber - 7 + config.LeadTimeDays);
+        Assert.False(other.Week.IsKnown);
     }
 
     [Fact]
@@ -100,15 +177,15 @@ public class LeakageTests(ModelFixture fixture)
         return copy;
     }
 
-    /// <summary>A copy whose sales from <paramref name="fromDay"/> on are multiplied and shifted.</summary>
-    private static StoreHistory Tamper(StoreHistory history, int fromDay)
+    /// <summary>A copy whose sales in [<paramref name="fromDay"/>, <paramref name="toDay"/>) (to the end by default) are multiplied and shifted.</summary>
+    private static StoreHistory Tamper(StoreHistory history, int fromDay, int? toDay = null)
     {
         var bytes = StoreHistorySerializer.ToBytes(history);
         var copy = StoreHistorySerializer.FromBytes(bytes);
         for (var i = 0; i < copy.Items.Count; i++)
         {
             var sales = copy.RawSales.AsSpan(i * copy.HistoryDays, copy.HistoryDays);
-            for (var d = fromDay; d < sales.Length; d++) sales[d] = sales[d] * 3 + 50;
+            for (var d = fromDay; d < Math.Min(toDay ?? sales.Length, sales.Length); d++) sales[d] = sales[d] * 3 + 50;
         }
         return copy;
     }

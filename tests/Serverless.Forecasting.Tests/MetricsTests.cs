@@ -34,4 +34,26 @@ public class MetricsTests
         Assert.Equal(0, m.Days);
         Assert.True(double.IsNaN(m.Wape));
     }
+
+    [Fact]
+    public void Combined_groups_of_days_give_the_figures_of_all_the_days_together()
+    {
+        var first = new (double, double, double)[] { (10, 8, 12), (0, 2, 3), (5, 5, 4) };
+        var second = new (double, double, double)[] { (5, 9, 10), (40, 30, 45), (1, 0, 2), (7, 7, 6) };
+        var all = MetricsCalculator.Compute("m", first.Concat(second), 0.9);
+        var combined = MetricsCalculator.Combine("m", [MetricsCalculator.Compute("m", first, 0.9), MetricsCalculator.Compute("m", second, 0.9), MetricsCalculator.Compute("m", [], 0.9)]);
+        Assert.Equal(all.Days, combined.Days);
+        foreach (var (a, b) in new[]
+        {
+            (all.Mae, combined.Mae), (all.Wape, combined.Wape), (all.Smape, combined.Smape), (all.Bias, combined.Bias),
+            (all.PinballLoss, combined.PinballLoss), (all.StockOutRateVsRecorded, combined.StockOutRateVsRecorded),
+            (all.OverStockUnits, combined.OverStockUnits), (all.OrderedUnits, combined.OrderedUnits), (all.RecordedUnits, combined.RecordedUnits),
+        })
+        {
+            Assert.Equal(a, b, 12);
+        }
+        // WAPE of the whole is total error over total sales, not the mean of the groups' WAPEs.
+        Assert.NotEqual((MetricsCalculator.Compute("m", first, 0.9).Wape + MetricsCalculator.Compute("m", second, 0.9).Wape) / 2, combined.Wape, 6);
+        Assert.True(double.IsNaN(MetricsCalculator.Combine("m", []).Wape));
+    }
 }

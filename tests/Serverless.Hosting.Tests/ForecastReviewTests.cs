@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Playwright;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Serverless.Durable;
 using Serverless.Workflows.Forecasting;
 
@@ -63,7 +65,7 @@ public sealed class ForecastReviewTests
             await Assertions.Expect(page.Locator("#published tbody tr")).ToHaveCountAsync(3);
             await page.ScreenshotAsync(new PageScreenshotOptions { Path = Browser.ScreenshotPath("review-done.png"), FullPage = true });
 
-            var final = await host.Client.GetInstanceAsync(id);
+            var final = await host.Client.GetInstanceAsync(id, true);
             Assert.Equal(OrchestrationRuntimeStatus.Completed, final!.RuntimeStatus);
             var output = final.ReadOutputAs<WeeklyForecastOutput>()!;
             Assert.Equal(("adjusted", "Sato", "festival on Saturday"), (output.Decision, output.Reviewer, output.Comment));

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Serverless.Durable;
 
 namespace Serverless.Hosting.Tests;
@@ -30,7 +32,7 @@ public sealed class HttpApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Contains(key is null ? "required" : "not valid", body.GetProperty("error").GetString());
-        Assert.Null(await _host.Client.GetInstanceAsync("refused"));
+        Assert.Null(await _host.Client.GetInstanceAsync("refused", true));
         var all = await _host.Client.QueryInstancesAsync(new OrchestrationQuery());
         Assert.Empty(all.Instances);
     }
@@ -81,7 +83,7 @@ public sealed class HttpApiTests : IAsyncLifetime
         Assert.Equal(3, waiting.GetProperty("input").GetProperty("items").GetInt32());
 
         var sendEvent = links.GetProperty("sendEventPostUri").GetString()!.Replace("{eventName}", "Approval");
-        using var raised = await _host.Http.PostAsync(sendEvent, TestHost.JsonBody("""{ "approved": true, "by": "ana" }"""));
+        using var raised = await _host.Admin.PostAsync(sendEvent, TestHost.JsonBody("""{ "approved": true, "by": "ana" }"""));
         Assert.Equal(HttpStatusCode.Accepted, raised.StatusCode);
 
         await _host.Client.WaitForInstanceCompletionAsync(id).WaitAsync(TimeSpan.FromSeconds(60));
@@ -104,7 +106,7 @@ public sealed class HttpApiTests : IAsyncLifetime
         Assert.True(history.GetProperty("events").GetArrayLength() > steps.Count);
 
         // Purge through the purge URL, then the instance is gone.
-        using var purged = await _host.Http.DeleteAsync(links.GetProperty("purgeHistoryDeleteUri").GetString());
+        using var purged = await _host.Admin.DeleteAsync(links.GetProperty("purgeHistoryDeleteUri").GetString());
         Assert.Equal(HttpStatusCode.OK, purged.StatusCode);
         using var gone = await _host.Http.GetAsync(statusUri);
         Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
@@ -121,13 +123,13 @@ public sealed class HttpApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Conflict, second.StatusCode);
         Assert.Contains("order-42", await second.Content.ReadAsStringAsync());
 
-        using var terminated = await _host.Http.PostAsync("api/workflows/order-42/terminate?reason=test", null);
+        using var terminated = await _host.Admin.PostAsync("api/workflows/order-42/terminate?reason=test", null);
         Assert.Equal(HttpStatusCode.Accepted, terminated.StatusCode);
-        var final = await _host.Client.WaitForInstanceCompletionAsync("order-42").WaitAsync(TimeSpan.FromSeconds(60));
+        var final = await _host.Client.WaitForInstanceCompletionAsync("order-42", true).WaitAsync(TimeSpan.FromSeconds(60));
         Assert.Equal(OrchestrationRuntimeStatus.Terminated, final.RuntimeStatus);
 
         // A finished instance takes no more events.
-        using var late = await _host.Http.PostAsync("api/workflows/order-42/events/Approval", TestHost.JsonBody("""{ "approved": true }"""));
+        using var late = await _host.Admin.PostAsync("api/workflows/order-42/events/Approval", TestHost.JsonBody("""{ "approved": true }"""));
         Assert.Equal(HttpStatusCode.Conflict, late.StatusCode);
     }
 
@@ -139,7 +141,7 @@ public sealed class HttpApiTests : IAsyncLifetime
     [InlineData("DELETE", "api/workflows/no-such-run")]
     public async Task Unknown_instance_is_404_with_a_clear_message(string method, string path)
     {
-        using var response = await _host.Http.SendAsync(new HttpRequestMessage(new HttpMethod(method), path) { Content = TestHost.JsonBody("{}") });
+        using var response = await _host.Admin.SendAsync(new HttpRequestMessage(new HttpMethod(method), path) { Content = TestHost.JsonBody("{}") });
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         var error = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString();
@@ -164,7 +166,7 @@ public sealed class HttpApiTests : IAsyncLifetime
         var id = await _host.Client.ScheduleNewOrchestrationInstanceAsync("DemoApproval", JsonDocument.Parse(DemoInput).RootElement);
         await _host.WaitForStatusAsync(id, s => TestHost.IsWaitingFor(s, "Approval"));
 
-        using var response = await _host.Http.PostAsync($"api/workflows/{id}/events/Approval", TestHost.JsonBody("{ approved: yes }"));
+        using var response = await _host.Admin.PostAsync($"api/workflows/{id}/events/Approval", TestHost.JsonBody("{ approved: yes }"));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var status = await _host.Http.GetFromJsonAsync<JsonElement>($"api/workflows/{id}");

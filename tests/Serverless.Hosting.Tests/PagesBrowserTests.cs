@@ -10,7 +10,7 @@ public sealed class PagesBrowserTests : BrowserTest
     public async Task Sign_in_refuses_a_wrong_key_then_lists_runs_and_shows_a_timeline()
     {
         var id = await _host.Client.ScheduleNewOrchestrationInstanceAsync("DemoApproval",
-            JsonDocument.Parse("""{ "items": 4, "timerSeconds": 0 }""").RootElement, new Durable.StartOrchestrationOptions("demo-page"));
+            JsonDocument.Parse("""{ "items": 4, "timerSeconds": 0 }""").RootElement, new Microsoft.DurableTask.StartOrchestrationOptions("demo-page", null));
         await _host.WaitForStatusAsync(id, s => TestHost.IsWaitingFor(s, "Approval"));
 
         var page = await _browser.NewPageAsync(new BrowserNewPageOptions { BaseURL = _host.Host.BaseAddress.ToString() });

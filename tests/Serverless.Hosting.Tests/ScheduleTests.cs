@@ -3,6 +3,8 @@ using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Serverless.Durable;
 using Serverless.Durable.Embedded;
 using Serverless.Hosting.LocalHost;
@@ -34,7 +36,7 @@ public sealed class ScheduleTests : IAsyncLifetime
         new(name, "DemoApproval", "0 10 * * MON", Tokyo, """{ "items": 1, "timerSeconds": 0 }""", Enabled: true, IsDefault: false);
 
     /// <summary>An engine client on the shared test database (not running: the runs stay pending, which is all these tests need).</summary>
-    private IOrchestrationClient NewClient(string worker)
+    private DurableTaskClient NewClient(string worker)
     {
         var engine = new EmbeddedEngine(WorkflowCatalog.Create(), new EmbeddedEngineOptions
         {
@@ -70,7 +72,7 @@ public sealed class ScheduleTests : IAsyncLifetime
         clock.Advance(TimeSpan.FromDays(1));
         Assert.Empty(await runner.TickAsync());
 
-        var instance = await NewClient("reader").GetInstanceAsync(started.InstanceId);
+        var instance = await NewClient("reader").GetInstanceAsync(started.InstanceId, true);
         Assert.NotNull(instance);
         Assert.Equal("DemoApproval", instance.Name);
         Assert.Equal(1, instance.ReadInputAs<DemoInputProbe>()!.Items);
@@ -203,7 +205,7 @@ public sealed class ScheduleTests : IAsyncLifetime
         var result = await started.Task.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal("demo-weekly-20250407-0100", result.InstanceId);
 
-        var run = await host.Client.GetInstanceAsync(result.InstanceId);
+        var run = await host.Client.GetInstanceAsync(result.InstanceId, true);
         Assert.Equal(2, run!.ReadInputAs<DemoInputProbe>()!.Items);
         var waiting = await host.WaitForStatusAsync(result.InstanceId, s => TestHost.IsWaitingFor(s, "Approval"));
         Assert.Equal("Running", TestHost.RuntimeStatus(waiting));
@@ -274,11 +276,37 @@ public sealed class ScheduleTests : IAsyncLifetime
             options.Settings.Remove("Serverless:Schedules:typo:cron");
             await using var second = ServerlessLocalHost.Create(options);
             var defaults = second.Services.GetRequiredService<ScheduleRunner>();
-            var registry = WorkflowCatalog.Create();
+            var known = WorkflowCatalog.Create().GetOrchestrators().Select(o => o.Key.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
             foreach (var schedule in defaults.Schedules)
             {
-                Assert.Equal(registry.TryGetOrchestrator(schedule.Workflow, out _), schedule.Enabled);
+                Assert.Equal(known.Contains(schedule.Workflow), schedule.Enabled);
             }
+        }
+        finally
+        {
+            TestHost.TryDelete(folder);
+        }
+    }
+
+    [Theory]
+    [InlineData("TrainingJob", null, "workflow", "only as a step")]
+    [InlineData("DemoApproval", "spec", "input", "spec")]
+    public async Task A_schedule_may_start_only_a_public_workflow_with_the_input_it_takes(string workflow, string? extraField, string setting, string message)
+    {
+        var folder = TestHost.CreateFolder();
+        try
+        {
+            var options = new LocalHostOptions { Port = 0, BaseDirectory = folder, KeyOutput = TextWriter.Null };
+            options.Settings["Serverless:Host:Keys"] = TestHost.Key;
+            options.Settings["Serverless:Schedules:nightly:workflow"] = workflow;
+            options.Settings["Serverless:Schedules:nightly:cron"] = "0 * * * *";
+            if (extraField is not null) options.Settings[$"Serverless:Schedules:nightly:input:{extraField}"] = "sh -c id";
+            await using var host = ServerlessLocalHost.Create(options);
+
+            var error = Assert.Throws<ScheduleConfigurationException>(() => host.Services.GetRequiredService<ScheduleRunner>());
+
+            Assert.Equal($"Serverless:Schedules:nightly:{setting}", error.Setting);
+            Assert.Contains(message, error.Message);
         }
         finally
         {

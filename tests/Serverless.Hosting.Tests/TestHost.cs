@@ -3,6 +3,8 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Serverless.Durable;
 using Serverless.Hosting.LocalHost;
 
@@ -15,6 +17,7 @@ namespace Serverless.Hosting.Tests;
 internal sealed class TestHost : IAsyncDisposable
 {
     public const string Key = "test-key-0123456789abcdef";
+    public const string AdminKey = "test-admin-key-0123456789abcdef";
 
     private TestHost(ServerlessLocalHost host, string folder, bool ownsFolder)
     {
@@ -24,6 +27,8 @@ internal sealed class TestHost : IAsyncDisposable
         Http = new HttpClient { BaseAddress = host.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
         Http.DefaultRequestHeaders.Add("x-functions-key", Key);
         Anonymous = new HttpClient { BaseAddress = host.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        Admin = new HttpClient { BaseAddress = host.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        Admin.DefaultRequestHeaders.Add("x-functions-key", AdminKey);
     }
 
     public ServerlessLocalHost Host { get; }
@@ -38,7 +43,10 @@ internal sealed class TestHost : IAsyncDisposable
     /// <summary>Sends no key.</summary>
     public HttpClient Anonymous { get; }
 
-    public IOrchestrationClient Client => Host.Services.GetRequiredService<IOrchestrationClient>();
+    /// <summary>Sends the admin key (terminate, purge, raise events, suspend, resume, definitions).</summary>
+    public HttpClient Admin { get; }
+
+    public DurableTaskClient Client => Host.Services.GetRequiredService<DurableTaskClient>();
 
     public static string CreateFolder()
     {
@@ -62,7 +70,11 @@ internal sealed class TestHost : IAsyncDisposable
             ConfigureLogging = logging => logging.SetMinimumLevel(LogLevel.Warning),
             ConfigureEngine = engine => engine.PollInterval = TimeSpan.FromMilliseconds(50),
         };
-        if (withKey) options.Settings["Serverless:Host:Keys"] = Key;
+        if (withKey)
+        {
+            options.Settings["Serverless:Host:Keys"] = Key;
+            options.Settings["Serverless:Host:AdminKeys"] = AdminKey;
+        }
         configure?.Invoke(options);
         var host = ServerlessLocalHost.Create(options);
         await host.StartAsync();
@@ -93,6 +105,7 @@ internal sealed class TestHost : IAsyncDisposable
     {
         Http.Dispose();
         Anonymous.Dispose();
+        Admin.Dispose();
         await Host.StopAsync();
         await Host.DisposeAsync();
         if (OwnsFolder) TryDelete(Folder);

@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Serverless.Durable;
 using Serverless.Durable.Embedded;
 
@@ -17,7 +19,7 @@ public sealed class WorkflowHistoryUnavailableTests
     public async Task History_from_a_client_without_history_is_501_with_a_clear_message()
     {
         await using var host = await TestHost.StartAsync(configure: options => options.ConfigureServices = services =>
-            services.AddSingleton<IOrchestrationClient>(provider => new NoHistoryClient(provider.GetRequiredService<EmbeddedEngine>().Client)));
+            services.AddSingleton<DurableTaskClient>(provider => new NoHistoryClient(provider.GetRequiredService<EmbeddedEngine>().Client)));
         Assert.IsType<NoHistoryClient>(host.Client);
         using var start = await host.Http.PostAsync("api/workflows/DemoApproval?instanceId=order-7",
             TestHost.JsonBody("""{ "items": 2, "timerSeconds": 0, "approvalTimeoutMinutes": 60 }"""));
@@ -40,42 +42,44 @@ public sealed class WorkflowHistoryUnavailableTests
         Assert.Equal(HttpStatusCode.OK, status.StatusCode);
     }
 
-    /// <summary>The engine's client with history refused, the way Durable Functions' client adapter refuses it.</summary>
-    private sealed class NoHistoryClient(IOrchestrationClient inner) : IOrchestrationClient
+    /// <summary>The engine's client with history refused, as Durable Functions' client in Azure refuses it.</summary>
+    private sealed class NoHistoryClient(DurableTaskClient inner) : DurableTaskClient("no-history")
     {
         public const string Reason = "The history is not available through Durable Functions' client.";
 
-        public Task<IReadOnlyList<OrchestrationHistoryEvent>> GetHistoryAsync(string instanceId, CancellationToken cancellationToken = default) =>
-            throw new NotSupportedException(Reason);
+        public override Task<IList<global::DurableTask.Core.History.HistoryEvent>> GetOrchestrationHistoryAsync(string instanceId,
+            CancellationToken cancellation = default) => throw new NotSupportedException(Reason);
 
-        public Task<string> ScheduleNewOrchestrationInstanceAsync(string orchestratorName, object? input = null, StartOrchestrationOptions? options = null,
-            CancellationToken cancellationToken = default) => inner.ScheduleNewOrchestrationInstanceAsync(orchestratorName, input, options, cancellationToken);
+        public override Task<string> ScheduleNewOrchestrationInstanceAsync(TaskName orchestratorName, object? input = null,
+            StartOrchestrationOptions? options = null, CancellationToken cancellation = default) =>
+            inner.ScheduleNewOrchestrationInstanceAsync(orchestratorName, input, options, cancellation);
 
-        public Task<OrchestrationMetadata?> GetInstanceAsync(string instanceId, bool getInputsAndOutputs = true, CancellationToken cancellationToken = default) =>
-            inner.GetInstanceAsync(instanceId, getInputsAndOutputs, cancellationToken);
+        public override Task<OrchestrationMetadata?> GetInstancesAsync(string instanceId, bool getInputsAndOutputs = false,
+            CancellationToken cancellation = default) => inner.GetInstancesAsync(instanceId, getInputsAndOutputs, cancellation);
 
-        public Task<OrchestrationMetadata> WaitForInstanceCompletionAsync(string instanceId, bool getInputsAndOutputs = true, CancellationToken cancellationToken = default) =>
-            inner.WaitForInstanceCompletionAsync(instanceId, getInputsAndOutputs, cancellationToken);
+        public override AsyncPageable<OrchestrationMetadata> GetAllInstancesAsync(OrchestrationQuery? filter = null) => inner.GetAllInstancesAsync(filter);
 
-        public Task<OrchestrationMetadata> WaitForInstanceStartAsync(string instanceId, bool getInputsAndOutputs = false, CancellationToken cancellationToken = default) =>
-            inner.WaitForInstanceStartAsync(instanceId, getInputsAndOutputs, cancellationToken);
+        public override Task<OrchestrationMetadata> WaitForInstanceCompletionAsync(string instanceId, bool getInputsAndOutputs = false,
+            CancellationToken cancellation = default) => inner.WaitForInstanceCompletionAsync(instanceId, getInputsAndOutputs, cancellation);
 
-        public Task RaiseEventAsync(string instanceId, string eventName, object? eventPayload = null, CancellationToken cancellationToken = default) =>
-            inner.RaiseEventAsync(instanceId, eventName, eventPayload, cancellationToken);
+        public override Task<OrchestrationMetadata> WaitForInstanceStartAsync(string instanceId, bool getInputsAndOutputs = false,
+            CancellationToken cancellation = default) => inner.WaitForInstanceStartAsync(instanceId, getInputsAndOutputs, cancellation);
 
-        public Task TerminateInstanceAsync(string instanceId, object? output = null, CancellationToken cancellationToken = default) =>
-            inner.TerminateInstanceAsync(instanceId, output, cancellationToken);
+        public override Task RaiseEventAsync(string instanceId, string eventName, object? eventPayload = null, CancellationToken cancellation = default) =>
+            inner.RaiseEventAsync(instanceId, eventName, eventPayload, cancellation);
 
-        public Task SuspendInstanceAsync(string instanceId, string? reason = null, CancellationToken cancellationToken = default) =>
-            inner.SuspendInstanceAsync(instanceId, reason, cancellationToken);
+        public override Task TerminateInstanceAsync(string instanceId, TerminateInstanceOptions? options = null, CancellationToken cancellation = default) =>
+            inner.TerminateInstanceAsync(instanceId, options, cancellation);
 
-        public Task ResumeInstanceAsync(string instanceId, string? reason = null, CancellationToken cancellationToken = default) =>
-            inner.ResumeInstanceAsync(instanceId, reason, cancellationToken);
+        public override Task SuspendInstanceAsync(string instanceId, string? reason = null, CancellationToken cancellation = default) =>
+            inner.SuspendInstanceAsync(instanceId, reason, cancellation);
 
-        public Task<PurgeResult> PurgeInstanceAsync(string instanceId, CancellationToken cancellationToken = default) =>
-            inner.PurgeInstanceAsync(instanceId, cancellationToken);
+        public override Task ResumeInstanceAsync(string instanceId, string? reason = null, CancellationToken cancellation = default) =>
+            inner.ResumeInstanceAsync(instanceId, reason, cancellation);
 
-        public Task<OrchestrationQueryResult> QueryInstancesAsync(OrchestrationQuery query, CancellationToken cancellationToken = default) =>
-            inner.QueryInstancesAsync(query, cancellationToken);
+        public override Task<PurgeResult> PurgeInstanceAsync(string instanceId, PurgeInstanceOptions? options = null, CancellationToken cancellation = default) =>
+            inner.PurgeInstanceAsync(instanceId, options, cancellation);
+
+        public override ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }

@@ -1,6 +1,8 @@
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Serverless.Durable;
 using Serverless.Durable.Embedded;
 using Serverless.Storage.Blobs;
@@ -65,7 +67,7 @@ foreach (var file in Directory.GetFiles(Path.Combine(folder, "batches"), "*.json
     var state = "new";
     if (submission.Duplicate)
     {
-        var existing = await engine.Client.GetInstanceAsync(submission.InstanceId);
+        var existing = await engine.Client.GetInstanceAsync(submission.InstanceId, true);
         state = existing is not null && existing.RuntimeStatus.IsTerminal() ? "finished-before" : "resumed";
     }
     submissions.Add((Path.GetFileName(file), submission, state));

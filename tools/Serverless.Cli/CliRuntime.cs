@@ -22,9 +22,15 @@ internal sealed class CliRuntime : IAsyncDisposable
     public static CliRuntime Create(string? databaseOverride, LogLevel minimumLevel = LogLevel.Warning)
     {
         var configuration = CliSettings.Load();
+        var baseDirectory = Directory.GetCurrentDirectory();
+        var databasePath = !string.IsNullOrWhiteSpace(databaseOverride) ? databaseOverride
+            : configuration["Serverless:Engine:DatabasePath"] is { Length: > 0 } configured ? configured
+            : Path.Combine(StateFiles.DefaultFolder, "engine.db");
+        // Private state from the first file on (700 folders, 600 databases); a path that cannot be used is one clear error.
+        StateFiles.Prepare(baseDirectory, Path.GetFullPath(Path.Combine(baseDirectory, databasePath)));
         var services = new ServiceCollection();
         services.AddLogging(logging => logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(minimumLevel));
-        services.AddServerlessRuntime(configuration, Directory.GetCurrentDirectory(), options =>
+        services.AddServerlessRuntime(configuration, baseDirectory, options =>
         {
             if (!string.IsNullOrWhiteSpace(databaseOverride)) options.DatabasePath = Path.GetFullPath(databaseOverride);
             options.WorkerId = $"{Environment.MachineName}-cli-{Environment.ProcessId}";

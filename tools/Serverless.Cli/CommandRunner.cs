@@ -1,7 +1,10 @@
 using System.CommandLine;
 using System.Text.Json;
+using Microsoft.DurableTask;
 using Serverless.Durable;
 using Serverless.Durable.Embedded.Persistence;
+using Serverless.Hosting.Composition;
+using Serverless.Workflows;
 
 namespace Serverless.Cli;
 
@@ -27,7 +30,10 @@ internal static class CommandRunner
     internal static string? Describe(Exception ex) => ex switch
     {
         CliUsageException or UnknownTaskException or InvalidPayloadException or InstanceAlreadyExistsException
-            or InstanceNotFoundException or InstanceStateException or EngineStorageException => ex.Message,
+            or InstanceNotFoundException or InstanceStateException or EngineStorageException or StateFileException
+            or WorkflowNotStartableException or WorkflowInputException => ex.Message,
+        // A setting the host refuses at start (a remote listener, a bad key, a bad limit) is one line, not a stack trace.
+        InvalidOperationException when ex.Source is "Serverless.Hosting" => ex.Message,
         JsonException json => $"invalid JSON: {json.Message}",
         OperationCanceledException => "cancelled",
         _ => null,

@@ -24,6 +24,11 @@ new_copy() {
   copy="$scratch/$1"
   cp -r "$repo/infra" "$copy"
 }
+# host_json_with JQ_FILTER: a copy of host.json changed by the filter, in $host_json.
+host_json_with() {
+  host_json="$copy/host.json"
+  jq "$1" "$repo/host.json" >"$host_json"
+}
 run_case() {
   local name="$1" expected_exit="$2" expected_output="$3"
   shift 3
@@ -66,6 +71,71 @@ new_copy list-keys
 # The linter only flags keys in outputs; a key copied into a property must be caught by build.sh.
 sed -i "s/publicAccess: 'None'/publicAccess: 'None'\n    metadata: { key: account.listKeys().keys[0].value }/" "$copy/modules/storage.bicep"
 run_case "a template that reads keys fails the check and names the file" 1 "modules/storage.json: the template reads keys"
+
+new_copy ftps-on-flex
+sed -i "s/minTlsVersion: '1.2'/minTlsVersion: '1.2'\n      ftpsState: 'Disabled'/" "$copy/modules/functionapp.bicep"
+run_case "ftpsState on a Flex Consumption site fails the check and names the site" 1 "modules/functionapp.json: site .* runs on Flex Consumption.*ftpsState"
+
+new_copy training-role-on-host-storage
+cat >>"$copy/modules/roles.bicep" <<'BICEP'
+
+resource trainingHostBlobReader 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(hostStorage.id, trainingPrincipalId, roles.storageBlobDataReader)
+  scope: hostStorage
+  properties: {
+    roleDefinitionId: roles.storageBlobDataReader
+    principalId: trainingPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+BICEP
+run_case "a role for the training identity on the host storage account fails the check" 1 "role assignment 'trainingHostBlobReader' gives the training identity a role on the Function App host's storage account"
+
+new_copy training-role-on-data-account
+sed -i 's/scope: dataStorage::blobs::jobData/scope: dataStorage/' "$copy/modules/roles.bicep"
+run_case "a role for the training identity on a whole data account fails the check" 1 "role assignment 'trainingJobDataContributor' gives the training identity a role on a whole storage account"
+
+new_copy missing-datastore
+# Drop the datastore resource; its output then lists the names it was given.
+perl -0pi -e "s/resource datastore 'Microsoft\.MachineLearningServices\/workspaces\/datastores\@[^']*' = \[.*?\n\]\n//s; s/\[for \(store, i\) in datastores: datastore\[i\]\.name\]/[for store in datastores: store.name]/" \
+  "$copy/modules/machinelearning.bicep"
+run_case "an Azure ML workspace without a datastore fails the check" 1 "modules/machinelearning.json: declares an Azure ML workspace but no datastore"
+
+new_copy missing-data-uri-prefix
+sed -i '/Serverless__Training__DataUriPrefix:/d' "$copy/main.bicep"
+run_case "no Serverless__Training__DataUriPrefix app setting fails the check" 1 "no Serverless__Training__DataUriPrefix app setting"
+
+new_copy shared-key-vault
+sed -i 's/keyVaultId: machineLearningKeyVault.outputs.id/keyVaultId: hostKeyVault.outputs.id/' "$copy/main.bicep"
+run_case "the host keys and the workspace in one Key Vault fails the check" 1 "the host keys and the Azure ML workspace share the Key Vault of module 'hostKeyVault'"
+
+new_copy parallel-cosmos-role-assignments
+perl -0pi -e 's/\n  dependsOn: \[\n    appCosmosContributor\n  \]//' "$copy/modules/roles.bicep"
+run_case "Cosmos DB role assignments that run in parallel fail the check" 1 "modules/roles.json: Cosmos DB SQL role assignments appCosmosContributor, deployerCosmosContributor run in parallel"
+
+new_copy low-max-instances
+perl -0pi -e 's/\@minValue\(40\)/\@minValue(1)/' "$copy/modules/functionapp.bicep"
+run_case "a Flex maximum instance count that may be under 40 fails the check" 1 "takes maximumInstanceCount from parameter 'maximumInstanceCount', which allows values under 40"
+
+new_copy fixed-environment-version
+sed -i "s/name: uniqueString(string(trainerEnvironmentProperties))/name: '1'/" "$copy/modules/machinelearning.bicep"
+run_case "a fixed Azure ML environment version fails the check" 1 "environment version 'trainerEnvironmentVersion' has a fixed name"
+
+new_copy any-location
+perl -0pi -e 's/\@allowed\(\[\n  .australiaeast.*?\]\)\n//s' "$copy/main.bicep"
+run_case "a location without the allowed Flex regions fails the check" 1 "parameter 'location' needs @allowed with the Flex Consumption regions"
+
+new_copy principal-type-not-from-azd
+jq 'del(.parameters.principalType)' "$copy/main.parameters.json" >"$copy/p.json" && mv "$copy/p.json" "$copy/main.parameters.json"
+run_case "a principalType not taken from azd fails the check" 1 "principalType is not taken from azd"
+
+new_copy slow-queue-polling
+host_json_with '.extensions.durableTask.storageProvider.maxQueuePollingInterval = "00:00:30"'
+run_case "a Durable queue polling interval over 10 s fails the check" 1 "maxQueuePollingInterval is 00:00:30; Flex Consumption needs 00:00:10 or less" --host-json "$host_json"
+
+new_copy default-queue-polling
+host_json_with 'del(.extensions.durableTask.storageProvider.maxQueuePollingInterval)'
+run_case "host.json without a queue polling interval (default 30 s) fails the check" 1 "maxQueuePollingInterval is not set" --host-json "$host_json"
 
 new_copy warning
 # A property the resource type does not have is a warning (BCP037), not an error.

@@ -1,49 +1,53 @@
+using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
 using Serverless.Durable.Embedded.History;
 
 namespace Serverless.Durable.Embedded.Execution;
 
-/// <summary>The embedded engine's <see cref="IOrchestrationContext"/>: turns calls into scheduling actions on the executor.</summary>
-internal sealed class EmbeddedOrchestrationContext(OrchestrationExecutor executor) : IOrchestrationContext
+/// <summary>
+/// The embedded engine's <see cref="TaskOrchestrationContext"/>: turns the orchestrator's calls into
+/// scheduling actions on its executor. Orchestrators see the same type on every engine.
+/// </summary>
+internal sealed class EmbeddedOrchestrationContext(OrchestrationExecutor executor) : TaskOrchestrationContext
 {
-    public string Name => executor.Name;
+    public override TaskName Name => executor.Name;
 
-    public string InstanceId => executor.InstanceId;
+    public override string InstanceId => executor.InstanceId;
 
-    public ParentOrchestrationInstance? Parent => executor.Parent;
+    public override ParentOrchestrationInstance? Parent => executor.Parent;
 
-    public DateTime CurrentUtcDateTime => executor.CurrentUtcDateTime;
+    public override DateTime CurrentUtcDateTime => executor.CurrentUtcDateTime;
 
-    public bool IsReplaying => executor.IsReplaying;
+    public override bool IsReplaying => executor.IsReplaying;
 
-    public T? GetInput<T>() => executor.Converter.Deserialize<T>(executor.SerializedInput);
+    /// <summary>The version the instance was started with (empty when unversioned), as Durable Task reports it.</summary>
+    public override string Version => executor.Version;
 
-    public Task<TResult> CallActivityAsync<TResult>(string name, object? input = null, TaskOptions? options = null)
+    protected override ILoggerFactory LoggerFactory => executor.LoggerFactory;
+
+    public override T GetInput<T>() => executor.Converter.Deserialize<T>(executor.SerializedInput)!;
+
+    public override Task<TResult> CallActivityAsync<TResult>(TaskName name, object? input = null, TaskOptions? options = null)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name.Name);
+        if (input is TaskOptions && options is null)
+            throw new ArgumentException("A TaskOptions value was passed as the activity's input; pass it as the options argument.", nameof(input));
         var data = executor.Converter.Serialize(input);
-        return options?.Retry is { } retry
-            ? WithRetry(_ => ScheduleActivity<TResult>(name, data), retry)
-            : ScheduleActivity<TResult>(name, data);
+        return WithRetry(name.Name, _ => ScheduleActivity<TResult>(name.Name, data), options?.Retry);
     }
 
-    public Task CallActivityAsync(string name, object? input = null, TaskOptions? options = null) =>
-        CallActivityAsync<object?>(name, input, options);
-
-    public Task<TResult> CallSubOrchestratorAsync<TResult>(string orchestratorName, object? input = null, TaskOptions? options = null)
+    public override Task<TResult> CallSubOrchestratorAsync<TResult>(TaskName orchestratorName, object? input = null, TaskOptions? options = null)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(orchestratorName);
+        ArgumentException.ThrowIfNullOrWhiteSpace(orchestratorName.Name);
         var data = executor.Converter.Serialize(input);
         var chosenId = (options as SubOrchestrationOptions)?.InstanceId;
-        return options?.Retry is { } retry
-            ? WithRetry(attempt => ScheduleSubOrchestration<TResult>(orchestratorName, data, chosenId, attempt), retry)
-            : ScheduleSubOrchestration<TResult>(orchestratorName, data, chosenId, 1);
+        // A sub-orchestration is a new instance: without an explicit version it starts at the default version.
+        var version = options?.Version is { } v ? v.Version ?? "" : executor.DefaultVersion;
+        return WithRetry(orchestratorName.Name,
+            attempt => ScheduleSubOrchestration<TResult>(orchestratorName.Name, version, data, chosenId, attempt), options?.Retry);
     }
 
-    public Task CallSubOrchestratorAsync(string orchestratorName, object? input = null, TaskOptions? options = null) =>
-        CallSubOrchestratorAsync<object?>(orchestratorName, input, options);
-
-    public Task CreateTimer(DateTime fireAt, CancellationToken cancellationToken)
+    public override Task CreateTimer(DateTime fireAt, CancellationToken cancellationToken)
     {
         var completion = new TaskCompletionSource();
         var action = new DurableEvent { Type = EventType.TimerCreated, FireAt = DateTime.SpecifyKind(fireAt.ToUniversalTime(), DateTimeKind.Utc) };
@@ -56,30 +60,13 @@ internal sealed class EmbeddedOrchestrationContext(OrchestrationExecutor executo
         return completion.Task;
     }
 
-    public Task CreateTimer(TimeSpan delay, CancellationToken cancellationToken) =>
-        CreateTimer(CurrentUtcDateTime.Add(delay), cancellationToken);
-
-    public Task<T> WaitForExternalEvent<T>(string eventName, CancellationToken cancellationToken = default)
+    public override Task<T> WaitForExternalEvent<T>(string eventName, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(eventName);
         return Deserialize<T>(executor.WaitForEvent(eventName, cancellationToken));
     }
 
-    public async Task<T> WaitForExternalEvent<T>(string eventName, TimeSpan timeout)
-    {
-        // The timeout is a durable timer, so it survives restarts and replays like any other step.
-        using var timerCancellation = new CancellationTokenSource();
-        var timeoutTask = CreateTimer(timeout, timerCancellation.Token);
-        using var eventCancellation = new CancellationTokenSource();
-        var eventTask = WaitForExternalEvent<T>(eventName, eventCancellation.Token);
-
-        var winner = await Task.WhenAny(timeoutTask, eventTask);
-        if (winner == eventTask) timerCancellation.Cancel();
-        else eventCancellation.Cancel();
-        return await eventTask;
-    }
-
-    public void SendEvent(string instanceId, string eventName, object? payload)
+    public override void SendEvent(string instanceId, string eventName, object payload)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(instanceId);
         ArgumentException.ThrowIfNullOrWhiteSpace(eventName);
@@ -92,15 +79,19 @@ internal sealed class EmbeddedOrchestrationContext(OrchestrationExecutor executo
         }, onCompleted: null);
     }
 
-    public void SetCustomStatus(object? customStatus) => executor.SetCustomStatus(customStatus);
+    public override void SetCustomStatus(object? customStatus) => executor.SetCustomStatus(customStatus);
 
-    public void ContinueAsNew(object? newInput = null, bool preserveUnprocessedEvents = true) =>
-        executor.ContinueAsNew(newInput, preserveUnprocessedEvents);
+    public override void ContinueAsNew(object? newInput = null, bool preserveUnprocessedEvents = true) =>
+        executor.ContinueAsNew(newInput, preserveUnprocessedEvents, newVersion: null);
 
-    public Guid NewGuid() => executor.NewGuid();
+    public override void ContinueAsNew(ContinueAsNewOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        executor.ContinueAsNew(options.NewInput, options.PreserveUnprocessedEvents,
+            string.IsNullOrWhiteSpace(options.NewVersion) ? null : options.NewVersion);
+    }
 
-    public ILogger CreateReplaySafeLogger(string categoryName) =>
-        new ReplaySafeLogger(executor.LoggerFactory.CreateLogger(categoryName), () => executor.IsReplaying);
+    public override Guid NewGuid() => executor.NewGuid();
 
     private Task<TResult> ScheduleActivity<TResult>(string name, string? data)
     {
@@ -110,28 +101,34 @@ internal sealed class EmbeddedOrchestrationContext(OrchestrationExecutor executo
         id = executor.Schedule(action, e =>
         {
             if (e.Type == EventType.TaskCompleted) completion.TrySetResult(e.Data);
-            else completion.TrySetException(new TaskFailedException(name, id, e.Failure ?? Unknown));
+            else completion.TrySetException(new TaskFailedException(name, id, (e.Failure ?? Unknown).ToDetails()));
         });
         return Deserialize<TResult>(completion.Task);
     }
 
-    private Task<TResult> ScheduleSubOrchestration<TResult>(string name, string? data, string? chosenId, int attempt)
+    private Task<TResult> ScheduleSubOrchestration<TResult>(string name, string version, string? data, string? chosenId, int attempt)
     {
         var completion = new TaskCompletionSource<string?>();
-        var action = new DurableEvent { Type = EventType.SubOrchestrationCreated, Name = name, Data = data };
+        var action = new DurableEvent { Type = EventType.SubOrchestrationCreated, Name = name, Version = version, Data = data };
         var id = 0;
         id = executor.Schedule(action, e =>
         {
             if (e.Type == EventType.SubOrchestrationCompleted) completion.TrySetResult(e.Data);
-            else completion.TrySetException(new TaskFailedException(name, id, e.Failure ?? Unknown));
+            else completion.TrySetException(new TaskFailedException(name, id, (e.Failure ?? Unknown).ToDetails()));
         });
         // Default ids are readable and deterministic: the parent's id and the step number.
         action.InstanceId = chosenId is null ? $"{InstanceId}:{id}" : attempt == 1 ? chosenId : $"{chosenId}:{attempt}";
         return Deserialize<TResult>(completion.Task);
     }
 
-    private async Task<TResult> WithRetry<TResult>(Func<int, Task<TResult>> attemptCall, RetryPolicy policy)
+    /// <summary>
+    /// Retries as Durable Task does: a <see cref="RetryPolicy"/> waits on durable timers (first interval times
+    /// the back-off coefficient per attempt, capped, no new attempt once the retry timeout has passed since the
+    /// first one, failures filtered by <see cref="RetryPolicy.HandleFailure"/>); a retry handler decides itself.
+    /// </summary>
+    private async Task<TResult> WithRetry<TResult>(string name, Func<int, Task<TResult>> attemptCall, TaskRetryOptions? retry)
     {
+        if (retry is null) return await attemptCall(1);
         var firstAttemptAt = CurrentUtcDateTime;
         for (var attempt = 1; ; attempt++)
         {
@@ -141,13 +138,26 @@ internal sealed class EmbeddedOrchestrationContext(OrchestrationExecutor executo
             }
             catch (TaskFailedException failure)
             {
+                if (retry.Handler is { } handler)
+                {
+                    var context = new RetryContext(this, attempt, failure.FailureDetails, CurrentUtcDateTime - firstAttemptAt, CancellationToken.None);
+                    if (!await handler(context)) throw;
+                    continue;
+                }
+
+                var policy = retry.Policy!;
                 if (attempt >= policy.MaxNumberOfAttempts) throw;
-                if (policy.HandleFailure is { } handle && !handle(failure.FailureDetails)) throw;
-                var delay = policy.GetDelayBeforeAttempt(attempt + 1);
-                if (policy.RetryTimeout != Timeout.InfiniteTimeSpan && CurrentUtcDateTime + delay - firstAttemptAt > policy.RetryTimeout) throw;
-                await CreateTimer(CurrentUtcDateTime + delay, CancellationToken.None);
+                if (!policy.Handles(failure.FailureDetails)) throw;
+                if (policy.RetryTimeout != Timeout.InfiniteTimeSpan && CurrentUtcDateTime >= firstAttemptAt + policy.RetryTimeout) throw;
+                await CreateTimer(CurrentUtcDateTime + DelayAfter(policy, attempt), CancellationToken.None);
             }
         }
+    }
+
+    private static TimeSpan DelayAfter(RetryPolicy policy, int failedAttempt)
+    {
+        var milliseconds = policy.FirstRetryInterval.TotalMilliseconds * Math.Pow(policy.BackoffCoefficient, failedAttempt - 1);
+        return milliseconds < policy.MaxRetryInterval.TotalMilliseconds ? TimeSpan.FromMilliseconds(milliseconds) : policy.MaxRetryInterval;
     }
 
     private async Task<T> Deserialize<T>(Task<string?> raw)
@@ -156,5 +166,5 @@ internal sealed class EmbeddedOrchestrationContext(OrchestrationExecutor executo
         return executor.Converter.Deserialize<T>(data)!;
     }
 
-    private static readonly TaskFailureDetails Unknown = new("Unknown", "The task failed without details.");
+    private static readonly StoredFailure Unknown = new("Unknown", "The task failed without details.");
 }

@@ -25,12 +25,15 @@ internal sealed class EpisodeResult
 
     public string? Output { get; set; }
 
-    public TaskFailureDetails? Failure { get; set; }
+    public StoredFailure? Failure { get; set; }
 
     public string? CustomStatus { get; set; }
 
     /// <summary>For <see cref="EpisodeOutcome.ContinuedAsNew"/>: the next execution's input.</summary>
     public string? NewInput { get; set; }
+
+    /// <summary>For <see cref="EpisodeOutcome.ContinuedAsNew"/>: the version the next execution runs as.</summary>
+    public string? NewVersion { get; set; }
 
     /// <summary>For <see cref="EpisodeOutcome.ContinuedAsNew"/>: events received but not consumed, in arrival order.</summary>
     public List<(string Name, string? Data)> CarriedOverEvents { get; } = [];

@@ -1,3 +1,4 @@
+using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
 using Serverless.Durable.Embedded.History;
 
@@ -15,21 +16,24 @@ internal sealed class OrchestrationExecutor
     private readonly Dictionary<int, Action<DurableEvent>> _openTasks = [];
     private readonly Dictionary<int, DurableEvent> _unconfirmedActions = [];
     private readonly List<DurableEvent> _producedActions = [];
+    // Waiters per event name, newest first: as in Durable Task, an event goes to the most recent waiter, so a
+    // waiter abandoned by Task.WhenAny in a loop does not swallow the next event.
     private readonly Dictionary<string, LinkedList<EventWaiter>> _waiters = new(StringComparer.OrdinalIgnoreCase);
     private readonly LinkedList<(string Name, string? Data)> _bufferedEvents = new();
     private Task<object?>? _run;
     private int _nextTaskId;
     private int _guidCounter;
-    private (string? Input, bool PreserveEvents)? _continueAsNew;
+    private (string? Input, bool PreserveEvents, string? Version)? _continueAsNew;
 
     public OrchestrationExecutor(string instanceId, string name, ITaskOrchestrator orchestrator,
-        DataConverter converter, ILoggerFactory loggerFactory)
+        DataConverter converter, ILoggerFactory loggerFactory, string defaultVersion)
     {
         InstanceId = instanceId;
         Name = name;
         _orchestrator = orchestrator;
         Converter = converter;
         LoggerFactory = loggerFactory;
+        DefaultVersion = defaultVersion;
         Context = new EmbeddedOrchestrationContext(this);
     }
 
@@ -40,6 +44,12 @@ internal sealed class OrchestrationExecutor
     public string ExecutionId { get; private set; } = "";
 
     public ParentOrchestrationInstance? Parent { get; private set; }
+
+    /// <summary>The version this execution was started with; empty when unversioned.</summary>
+    public string Version { get; private set; } = "";
+
+    /// <summary>The version new sub-orchestrations start with when the call names none.</summary>
+    public string DefaultVersion { get; }
 
     public DataConverter Converter { get; }
 
@@ -120,6 +130,7 @@ internal sealed class OrchestrationExecutor
         {
             result.Outcome = EpisodeOutcome.ContinuedAsNew;
             result.NewInput = next.Input;
+            result.NewVersion = next.Version ?? Version;
             if (next.PreserveEvents) result.CarriedOverEvents.AddRange(_bufferedEvents);
             result.NewHistory.Add(new DurableEvent { Type = EventType.ContinuedAsNew, Timestamp = now, Data = next.Input });
         }
@@ -133,7 +144,7 @@ internal sealed class OrchestrationExecutor
         {
             var exception = run.Exception?.InnerException ?? (Exception)new TaskCanceledException("The orchestrator was canceled.");
             result.Outcome = EpisodeOutcome.Failed;
-            result.Failure = TaskFailureDetails.FromException(exception);
+            result.Failure = StoredFailure.FromOrchestratorException(exception);
             result.NewHistory.Add(new DurableEvent { Type = EventType.ExecutionFailed, Timestamp = now, Failure = result.Failure });
         }
     }
@@ -168,12 +179,13 @@ internal sealed class OrchestrationExecutor
     {
         ExecutionId = e.ExecutionId ?? "";
         SerializedInput = e.Data;
+        Version = e.Version ?? "";
         Parent = e.ParentInstanceId is null ? null : new ParentOrchestrationInstance(e.ParentName ?? "", e.ParentInstanceId);
 
         object? input;
         try
         {
-            input = Converter.Deserialize(e.Data, ((ITaskOrchestrator)_orchestrator).InputType);
+            input = Converter.Deserialize(e.Data, _orchestrator.InputType);
         }
         catch (Exception ex) when (ex is System.Text.Json.JsonException or NotSupportedException or InvalidOperationException)
         {
@@ -247,7 +259,7 @@ internal sealed class OrchestrationExecutor
 
         var waiter = new EventWaiter();
         if (!_waiters.TryGetValue(name, out var list)) _waiters[name] = list = new LinkedList<EventWaiter>();
-        var listNode = list.AddLast(waiter);
+        var listNode = list.AddFirst(waiter);
         if (cancellationToken.CanBeCanceled)
         {
             cancellationToken.Register(() =>
@@ -274,8 +286,8 @@ internal sealed class OrchestrationExecutor
 
     internal void SetCustomStatus(object? status) => CustomStatus = Converter.Serialize(status);
 
-    internal void ContinueAsNew(object? newInput, bool preserveUnprocessedEvents) =>
-        _continueAsNew = (Converter.Serialize(newInput), preserveUnprocessedEvents);
+    internal void ContinueAsNew(object? newInput, bool preserveUnprocessedEvents, string? newVersion) =>
+        _continueAsNew = (Converter.Serialize(newInput), preserveUnprocessedEvents, newVersion);
 
     internal Guid NewGuid()
     {

@@ -45,7 +45,7 @@ internal sealed class DurableEvent
     /// <summary>Input, result, payload or reason: serialized text or a large-payload reference.</summary>
     public string? Data { get; set; }
 
-    public TaskFailureDetails? Failure { get; set; }
+    public StoredFailure? Failure { get; set; }
 
     public DateTime? FireAt { get; set; }
 
@@ -54,6 +54,9 @@ internal sealed class DurableEvent
 
     /// <summary>For ExecutionStarted, the new execution's id; for completions, the execution they belong to.</summary>
     public string? ExecutionId { get; set; }
+
+    /// <summary>For ExecutionStarted and SubOrchestrationCreated: the orchestration version the instance runs as.</summary>
+    public string? Version { get; set; }
 
     public string? ParentInstanceId { get; set; }
 
@@ -73,5 +76,5 @@ internal sealed class DurableEvent
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingDefault,
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(DurableEvent))]
-[JsonSerializable(typeof(TaskFailureDetails))]
+[JsonSerializable(typeof(StoredFailure))]
 internal sealed partial class DurableEventJsonContext : JsonSerializerContext;

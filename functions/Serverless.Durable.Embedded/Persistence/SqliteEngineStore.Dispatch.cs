@@ -19,10 +19,10 @@ internal sealed partial class SqliteEngineStore
                 SELECT m.instance_id FROM inbox m JOIN instances s ON s.id = m.instance_id
                 WHERE m.visible_at <= $now
                   AND (s.lock_until IS NULL OR s.lock_until <= $now)
-                  AND (s.status NOT IN ({(int)OrchestrationRuntimeStatus.Pending}, {(int)OrchestrationRuntimeStatus.Suspended})
+                  AND (s.status NOT IN ({(int)InstanceStatus.Pending}, {(int)InstanceStatus.Suspended})
                        OR m.kind = {(int)MessageKind.Terminate}
-                       OR (s.status = {(int)OrchestrationRuntimeStatus.Pending} AND m.kind = {(int)MessageKind.ExecutionStarted})
-                       OR (s.status = {(int)OrchestrationRuntimeStatus.Suspended} AND m.kind = {(int)MessageKind.Resume}))
+                       OR (s.status = {(int)InstanceStatus.Pending} AND m.kind = {(int)MessageKind.ExecutionStarted})
+                       OR (s.status = {(int)InstanceStatus.Suspended} AND m.kind = {(int)MessageKind.Resume}))
                 GROUP BY m.instance_id
                 ORDER BY MIN(m.id)
                 LIMIT $limit
@@ -118,6 +118,7 @@ internal sealed partial class SqliteEngineStore
                 Type = EventType.ExecutionStarted,
                 Timestamp = now,
                 Name = instance.Name,
+                Version = commit.NewVersion,
                 Data = commit.NewInput,
                 ExecutionId = newExecution,
                 ParentInstanceId = instance.Parent?.InstanceId,
@@ -260,7 +261,7 @@ internal sealed partial class SqliteEngineStore
                 Timestamp = now,
                 TaskId = action.TaskId,
                 ExecutionId = parentExecutionId,
-                Failure = new TaskFailureDetails(typeof(InstanceAlreadyExistsException).FullName!,
+                Failure = new StoredFailure(typeof(InstanceAlreadyExistsException).FullName!,
                     $"Sub-orchestration instance '{childId}' already exists and is {existing.Status}."),
             });
             return;
@@ -275,6 +276,7 @@ internal sealed partial class SqliteEngineStore
             Type = EventType.ExecutionStarted,
             Timestamp = now,
             Name = action.Name,
+            Version = action.Version,
             Data = action.Data,
             ExecutionId = executionId,
             ParentInstanceId = parent.Id,
@@ -284,11 +286,11 @@ internal sealed partial class SqliteEngineStore
 
     private void NotifyParent(SqliteTransaction transaction, ParentReference parent, EpisodeCommit commit, DateTime now)
     {
-        var succeeded = commit.Status == OrchestrationRuntimeStatus.Completed;
+        var succeeded = commit.Status == InstanceStatus.Completed;
         var failure = commit.Failure;
-        if (commit.Status == OrchestrationRuntimeStatus.Terminated)
+        if (commit.Status == InstanceStatus.Terminated)
         {
-            failure = new TaskFailureDetails("Terminated", $"Sub-orchestration '{commit.Instance.Id}' was terminated: {commit.Output}");
+            failure = new StoredFailure("Terminated", $"Sub-orchestration '{commit.Instance.Id}' was terminated: {commit.Output}");
         }
         InsertMessage(transaction, parent.InstanceId, MessageKind.Completion, now, new DurableEvent
         {

@@ -11,12 +11,12 @@ internal sealed partial class SqliteEngineStore
         "scheduled_start, history_count, parent_id, parent_name, parent_execution_id, parent_task_id";
 
     /// <summary>Creates a pending instance and its start message; fails when the id is taken.</summary>
-    public Task CreateInstanceAsync(string instanceId, string name, string? input, DateTime now, DateTime? startAt,
+    public Task CreateInstanceAsync(string instanceId, string name, string? version, string? input, DateTime now, DateTime? startAt,
         CancellationToken cancellationToken) =>
         WriteAsync("create an instance", transaction =>
         {
             var existing = ReadInstance(_writer, transaction, instanceId);
-            if (existing is not null) throw new InstanceAlreadyExistsException(instanceId, existing.Status);
+            if (existing is not null) throw new InstanceAlreadyExistsException(instanceId, existing.Status.ToRuntimeStatus());
 
             var executionId = Guid.NewGuid().ToString("N");
             InsertInstance(transaction, instanceId, name, executionId, input, now, startAt, parent: null);
@@ -25,6 +25,7 @@ internal sealed partial class SqliteEngineStore
                 Type = EventType.ExecutionStarted,
                 Timestamp = now,
                 Name = name,
+                Version = version,
                 Data = input,
                 ExecutionId = executionId,
             });
@@ -36,11 +37,11 @@ internal sealed partial class SqliteEngineStore
     /// transaction, whether the instance's status permits it.
     /// </summary>
     public Task<InstanceRow> SignalAsync(string instanceId, MessageKind kind, DurableEvent message, DateTime now,
-        Func<OrchestrationRuntimeStatus, bool> allowed, string operation, CancellationToken cancellationToken) =>
+        Func<InstanceStatus, bool> allowed, string operation, CancellationToken cancellationToken) =>
         WriteAsync(operation, transaction =>
         {
             var instance = ReadInstance(_writer, transaction, instanceId) ?? throw new InstanceNotFoundException(instanceId);
-            if (!allowed(instance.Status)) throw new InstanceStateException(instanceId, instance.Status, operation);
+            if (!allowed(instance.Status)) throw new InstanceStateException(instanceId, instance.Status.ToRuntimeStatus(), operation);
             InsertMessage(transaction, instanceId, kind, now, message);
             return instance;
         }, cancellationToken);
@@ -51,7 +52,7 @@ internal sealed partial class SqliteEngineStore
         return row is null || !decodePayloads ? row : DecodeRow(connection, row);
     });
 
-    public (List<InstanceRow> Rows, int Total) Query(OrchestrationQuery query)
+    public (List<InstanceRow> Rows, int Total) Query(InstanceQuery query)
     {
         return Read("query instances", connection =>
         {
@@ -107,7 +108,7 @@ internal sealed partial class SqliteEngineStore
         {
             var instance = ReadInstance(_writer, transaction, instanceId);
             if (instance is null) return false;
-            if (!instance.Status.IsTerminal()) throw new InstanceStateException(instanceId, instance.Status, "purge");
+            if (!instance.Status.IsTerminal()) throw new InstanceStateException(instanceId, instance.Status.ToRuntimeStatus(), "purge");
             DeleteInstanceData(transaction, instanceId, includeInstanceRow: true);
             return true;
         }, cancellationToken);
@@ -146,7 +147,7 @@ internal sealed partial class SqliteEngineStore
         command.Parameters["$id"].Value = instanceId;
         command.Parameters["$name"].Value = name;
         command.Parameters["$execution"].Value = executionId;
-        command.Parameters["$status"].Value = (int)OrchestrationRuntimeStatus.Pending;
+        command.Parameters["$status"].Value = (int)InstanceStatus.Pending;
         command.Parameters["$input"].Value = DbValue(Payloads.Encode(_writer, transaction, instanceId, input));
         command.Parameters["$now"].Value = Ticks(now);
         command.Parameters["$start"].Value = startAt is { } s ? Ticks(s) : DBNull.Value;
@@ -210,7 +211,7 @@ internal sealed partial class SqliteEngineStore
             Id: reader.GetString(0),
             Name: reader.GetString(1),
             ExecutionId: reader.GetString(2),
-            Status: (OrchestrationRuntimeStatus)reader.GetInt32(3),
+            Status: (InstanceStatus)reader.GetInt32(3),
             Input: Text(4),
             Output: Text(5),
             CustomStatus: Text(6),

@@ -240,11 +240,11 @@ internal sealed partial class SqliteEngineStore : IDisposable
         JsonSerializer.Deserialize(json, DurableEventJsonContext.Default.DurableEvent)
         ?? throw new EngineStorageException("A stored event is empty.");
 
-    private static string? SerializeFailure(TaskFailureDetails? failure) =>
-        failure is null ? null : JsonSerializer.Serialize(failure, DurableEventJsonContext.Default.TaskFailureDetails);
+    private static string? SerializeFailure(StoredFailure? failure) =>
+        failure is null ? null : JsonSerializer.Serialize(failure, DurableEventJsonContext.Default.StoredFailure);
 
-    private static TaskFailureDetails? DeserializeFailure(string? json) =>
-        json is null ? null : JsonSerializer.Deserialize(json, DurableEventJsonContext.Default.TaskFailureDetails);
+    private static StoredFailure? DeserializeFailure(string? json) =>
+        json is null ? null : JsonSerializer.Deserialize(json, DurableEventJsonContext.Default.StoredFailure);
 
     private static long Ticks(DateTime time) => time.ToUniversalTime().Ticks;
 

@@ -7,11 +7,11 @@ internal sealed record InstanceRow(
     string Id,
     string Name,
     string ExecutionId,
-    OrchestrationRuntimeStatus Status,
+    InstanceStatus Status,
     string? Input,
     string? Output,
     string? CustomStatus,
-    TaskFailureDetails? Failure,
+    StoredFailure? Failure,
     DateTime CreatedAt,
     DateTime UpdatedAt,
     DateTime? ScheduledStart,
@@ -43,7 +43,7 @@ internal sealed record OrchestrationWorkItem(InstanceRow Instance, List<InboxMes
 internal sealed record ActivityWorkItem(long Id, string InstanceId, string ExecutionId, int TaskId, string Name, string? Input, int Attempt);
 
 /// <summary>The result of running an activity, to be committed with its work item's removal.</summary>
-internal sealed record ActivityCompletion(ActivityWorkItem Item, string? Result, TaskFailureDetails? Failure, DateTime CompletedAt);
+internal sealed record ActivityCompletion(ActivityWorkItem Item, string? Result, StoredFailure? Failure, DateTime CompletedAt);
 
 /// <summary>The new state of an instance after an episode, with everything to write in the same transaction.</summary>
 internal sealed class EpisodeCommit
@@ -56,11 +56,11 @@ internal sealed class EpisodeCommit
 
     public List<DurableEvent> Actions { get; } = [];
 
-    public OrchestrationRuntimeStatus Status { get; set; }
+    public InstanceStatus Status { get; set; }
 
     public string? Output { get; set; }
 
-    public TaskFailureDetails? Failure { get; set; }
+    public StoredFailure? Failure { get; set; }
 
     public string? CustomStatus { get; set; }
 
@@ -69,7 +69,20 @@ internal sealed class EpisodeCommit
 
     public string? NewInput { get; set; }
 
+    public string? NewVersion { get; set; }
+
     public List<(string Name, string? Data)> CarriedOverEvents { get; } = [];
 
     public bool IsTerminal => Status.IsTerminal();
 }
+
+/// <summary>A filter over instances, as the store runs it; every criterion is optional.</summary>
+internal sealed record InstanceQuery(
+    IReadOnlyCollection<InstanceStatus>? Statuses = null,
+    string? Name = null,
+    DateTime? CreatedFrom = null,
+    DateTime? CreatedTo = null,
+    string? InstanceIdPrefix = null,
+    int PageSize = 100,
+    string? ContinuationToken = null,
+    bool FetchInputsAndOutputs = false);

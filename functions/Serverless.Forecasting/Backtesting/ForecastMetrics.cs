@@ -50,6 +50,37 @@ public static class MetricsCalculator
             overStock += Math.Max(q - y, 0);
             ordered += q;
         }
+        return FromSums(method, n, absolute, recorded, smape, signed, pinball, stockOuts, overStock, ordered);
+    }
+
+    /// <summary>
+    /// The figures of several disjoint sets of days as one set (for example a group of backtest
+    /// origins): sums are added back up, so WAPE is total error over total sales, not a mean of WAPEs.
+    /// </summary>
+    public static ForecastMetrics Combine(string method, IEnumerable<ForecastMetrics> parts)
+    {
+        long n = 0, stockOuts = 0;
+        double absolute = 0, recorded = 0, smape = 0, signed = 0, pinball = 0, overStock = 0, ordered = 0;
+        foreach (var m in parts)
+        {
+            if (m.Days == 0) continue;
+            n += m.Days;
+            absolute += m.Mae * m.Days;
+            smape += m.Smape * m.Days;
+            pinball += m.PinballLoss * m.Days;
+            stockOuts += (long)Math.Round(m.StockOutRateVsRecorded * m.Days);
+            recorded += m.RecordedUnits;
+            signed += double.IsNaN(m.Bias) ? 0 : m.Bias * m.RecordedUnits;
+            overStock += m.OverStockUnits;
+            ordered += m.OrderedUnits;
+        }
+        return FromSums(method, n, absolute, recorded, smape, signed, pinball, stockOuts, overStock, ordered);
+    }
+
+    /// <summary>The figures from their sums over n days (sums of |error|, sales, SMAPE terms, signed error, pinball loss).</summary>
+    private static ForecastMetrics FromSums(string method, long n, double absolute, double recorded, double smape, double signed,
+        double pinball, long stockOuts, double overStock, double ordered)
+    {
         if (n == 0) return new ForecastMetrics(method, 0, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, 0, 0, 0);
         return new ForecastMetrics(method, n,
             Mae: absolute / n,

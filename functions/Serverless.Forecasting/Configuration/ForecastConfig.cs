@@ -51,10 +51,14 @@ public sealed record ForecastConfig
 
     /// <summary>
     /// History the job needs before the run date: the training window, the backtest origins, and
-    /// the year-ago features (364 days plus their window) of the earliest training row.
+    /// what the features of the earliest training row read before its origin (the seasonal windows
+    /// of up to three earlier years).
     /// </summary>
     public int RequiredHistoryDays =>
-        Model.TrainingWindowDays + (Backtest.Origins + Backtest.CalibrationOrigins) * 7 + FutureDays + 364 + 56 + 14;
+        (Backtest.Origins + Backtest.CalibrationOrigins) * 7 + FutureDays + HistoryDaysPerModel;
+
+    /// <summary>Days of history one model needs before its cut-off: its training window plus the features' look-back.</summary>
+    internal int HistoryDaysPerModel => Model.TrainingWindowDays + FutureDays + Features.FeatureSet.LookBackDays + 14;
 
     /// <summary>A fresh config with every default (a new instance each time, since configs have setters).</summary>
     public static ForecastConfig Default => new();
@@ -125,6 +129,7 @@ public sealed record ForecastConfig
         Check(Review.MinWeeklyUnits >= 0, "review.minWeeklyUnits", $"must be zero or more, found {Review.MinWeeklyUnits}");
         Check(Review.StaleHistoryDays >= 1, "review.staleHistoryDays", $"must be at least 1, found {Review.StaleHistoryDays}");
         Check(Review.DeadlineHours > 0, "review.deadlineHours", $"must be positive, found {Review.DeadlineHours}");
+        Check(Review.ReminderHours >= 0, "review.reminderHours", $"must not be negative, found {Review.ReminderHours}");
         Check(Enum.IsDefined(Review.DeadlinePolicy), "review.deadlinePolicy", $"unknown policy {Review.DeadlinePolicy}");
         Check(Enum.IsDefined(Model.Trainer), "model.trainer", $"unknown trainer {Model.Trainer}");
         return errors;
@@ -196,6 +201,9 @@ public sealed record ReviewSettings
     public int StaleHistoryDays { get; set; } = 28;
 
     public double DeadlineHours { get; set; } = 24;
+
+    /// <summary>A reminder goes out this many hours before the deadline while nobody has decided; 0 sends none.</summary>
+    public double ReminderHours { get; set; } = 4;
 
     public DeadlinePolicy DeadlinePolicy { get; set; } = DeadlinePolicy.AutoApproveWhenClean;
 }

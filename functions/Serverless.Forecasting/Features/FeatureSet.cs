@@ -19,14 +19,14 @@ namespace Serverless.Forecasting.Features;
 internal static class FeatureSet
 {
     /// <summary>Bump when features change: a saved model only works with its own feature set.</summary>
-    public const string Version = "fs-1";
+    public const string Version = "fs-2";
 
     public static readonly string[] Names =
     [
         "horizon", "weekday", "dayOfYear", "holidayKind", "offDay", "offDayNext", "offDayPrevious",
         "item", "category", "region", "storeSize",
         "logLevel", "last7Ratio", "sameWeekdayLastRatio", "sameWeekdayMean4Ratio", "weekdayRatio8", "offDayRatio8",
-        "trend", "yearAgoRatio",
+        "trend", "yearAgoRatio", "seasonWeekRatio", "seasonMonthRatio",
         "priceRatio", "levelPriceRatio", "sameWeekdayPriceRatio", "promotionLastWeek",
         "temperature", "temperatureChange",
     ];
@@ -38,12 +38,17 @@ internal static class FeatureSet
     /// <summary>A row needs this many clean days in the level window.</summary>
     public const int MinLevelDays = 7;
 
+    /// <summary>Days before an origin the features read: the seasonal windows of earlier years, or 8 weeks of weekday profile.</summary>
+    public static int LookBackDays => Math.Max(SeasonalWindows.LongestLookBack, 56);
+
     /// <summary>
     /// Fills <paramref name="features"/> for <paramref name="target"/> as of <paramref name="origin"/>.
     /// Returns false (and a zero scale) when the series has too little clean history before the origin.
-    /// <paramref name="scale"/> is the level the target is divided by.
+    /// <paramref name="scale"/> is the level the target is divided by. <paramref name="pool"/> gives
+    /// the item's and the chain's seasonal ratios the series' own are shrunk towards (without it, the
+    /// series' own stand alone).
     /// </summary>
-    public static bool TryBuild(SeriesWindow s, FeatureVocabulary vocabulary, int origin, int target, Span<float> features, out float scale)
+    public static bool TryBuild(SeriesWindow s, FeatureVocabulary vocabulary, LevelPool? pool, int origin, int target, Span<float> features, out float scale)
     {
         scale = 0;
         if (s.CleanDays(origin - LevelDays, origin) < MinLevelDays) return false;
@@ -76,6 +81,9 @@ internal static class FeatureSet
 
         features[f++] = Ratio(level, s.CleanMean(origin - 2 * LevelDays, origin - LevelDays));
         features[f++] = YearAgoRatio(s, origin, target);
+        var (seasonWeek, seasonMonth) = SeasonalRatios(s, pool, origin, target);
+        features[f++] = seasonWeek;
+        features[f++] = seasonMonth;
 
         var prices = history.Prices(s.Item);
         var reference = ReferencePrice(prices, origin);
@@ -132,6 +140,34 @@ internal static class FeatureSet
         var around = s.CleanMean(target - year - 3, target - year + 4);
         var then = s.CleanMean(origin - year - LevelDays, origin - year);
         return Ratio(around, then);
+    }
+
+    /// <summary>
+    /// How the level moved from the weeks before the origin to the target week (and to the target's
+    /// month) in earlier years: the series' own estimate, shrunk towards its item's over all stores,
+    /// which is shrunk towards the chain's. Every window ends at the origin.
+    /// </summary>
+    private static (float Week, float Month) SeasonalRatios(SeriesWindow s, LevelPool? pool, int origin, int target)
+    {
+        var start = s.History.Start.DayNumber;
+        var (week, month) = SeasonalRatio.Estimate(new SeriesLevels(s), start + origin, start + target);
+        if (pool is not null)
+        {
+            var (itemWeek, itemMonth) = pool.ItemTowardsChain(s.ItemId, start + origin, start + target);
+            week = week.ShrinkTo(itemWeek, SeasonalRatio.SeriesSpread);
+            month = month.ShrinkTo(itemMonth, SeasonalRatio.SeriesSpread);
+        }
+        return (week.ToRatio(), month.ToRatio());
+    }
+
+    /// <summary>One series' clean sales as a level source on day numbers.</summary>
+    private readonly struct SeriesLevels(SeriesWindow s) : ILevelSource
+    {
+        public (double Sum, int Count) Window(int from, int to)
+        {
+            var start = s.History.Start.DayNumber;
+            return s.CleanWindow(from - start, to - start);
+        }
     }
 
     /// <summary>The regular (undiscounted) price: the highest price in the level window.</summary>

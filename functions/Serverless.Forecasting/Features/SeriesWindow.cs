@@ -48,6 +48,14 @@ internal sealed class SeriesWindow
         return count == 0 ? double.NaN : (_cleanSum[to] - _cleanSum[from]) / count;
     }
 
+    /// <summary>Sum and number of clean days in [from, to).</summary>
+    public (double Sum, int Count) CleanWindow(int from, int to)
+    {
+        from = Math.Max(from, 0);
+        to = Math.Min(to, _cleanCount.Length - 1);
+        return to <= from ? (0, 0) : (_cleanSum[to] - _cleanSum[from], _cleanCount[to] - _cleanCount[from]);
+    }
+
     /// <summary>Clean days in [from, to).</summary>
     public int CleanDays(int from, int to)
     {

@@ -17,11 +17,13 @@ public sealed class ForecastModel
     private const int FormatVersion = 1;
 
     private readonly GbmRegressor _regressor;
+    private readonly LevelPool? _pool;
 
     internal ForecastModel(ModelInfo info, GbmRegressor regressor)
     {
         Info = info;
         _regressor = regressor;
+        _pool = info.Seasonality?.AsPool();
     }
 
     public ModelInfo Info { get; }
@@ -39,7 +41,7 @@ public sealed class ForecastModel
     public StoreForecast Predict(StoreHistory history)
     {
         var config = Info.Config;
-        var points = SeriesForecaster.Forecast(history, _regressor, Info.Vocabulary, config.LeadTimeDays, config.HorizonDays);
+        var points = SeriesForecaster.Forecast(history, _regressor, Info.Vocabulary, _pool, config.LeadTimeDays, config.HorizonDays);
         var lastWeek = NaiveBaselines.NameOf(NaiveBaseline.SameWeekdayLastWeek);
         var fourWeek = NaiveBaselines.NameOf(NaiveBaseline.MeanOfLastFourSameWeekdays);
         var items = new List<ItemForecast>(points.Count);

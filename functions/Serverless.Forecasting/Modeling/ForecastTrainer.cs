@@ -38,6 +38,7 @@ public static class ForecastTrainer
         var jobs = allOrigins.Select(o => (DateOnly?)o).Append(null).ToArray();
         var outcomes = new OriginOutcome?[jobs.Length];
         GbmRegressor? final = null;
+        PooledSeasonality? seasonality = null;
         var finalRows = 0;
         var done = 0;
         Parallel.For(0, jobs.Length, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, j =>
@@ -49,8 +50,11 @@ public static class ForecastTrainer
             }
             else
             {
-                var set = timing.Time(JobTiming.Features, () => BuildTrainingSet(selected, vocabulary, config));
+                var pool = timing.Time(JobTiming.Features, () => PooledLevels.Build(selected));
+                var set = timing.Time(JobTiming.Features, () => BuildTrainingSet(selected, vocabulary, config, pool));
                 finalRows = set.Count;
+                // The predict step sees one store at a time: the other stores' part of the features goes with the model.
+                seasonality = PooledSeasonality.Capture(pool, vocabulary.Items, runDate, config.LeadTimeDays, config.HorizonDays);
                 final = timing.Time(JobTiming.Fit, () => GbmRegressor.Train(set, config.Model));
             }
             progress?.Invoke($"trained {Interlocked.Increment(ref done)}/{jobs.Length} models ({(jobs[j] is { } o ? $"origin {o:yyyy-MM-dd}" : "final")}: {timing})");
@@ -67,7 +71,7 @@ public static class ForecastTrainer
         var promotion = Decide(backtest);
         var info = new ModelInfo(
             Version(dataHash, config, codeVersion), FeatureSet.Version, runDate, dataHash, codeVersion, config,
-            finalRows, vocabulary, calibrators, backtest, promotion);
+            finalRows, vocabulary, calibrators, backtest, promotion, seasonality);
         return new ForecastModel(info, final!);
     }
 
@@ -112,12 +116,13 @@ public static class ForecastTrainer
     }
 
     /// <summary>Days of history a model needs before its cut-off: training window plus the longest feature look-back.</summary>
-    internal static int KeepDays(ForecastConfig config) => config.Model.TrainingWindowDays + 364 + 56 + 14;
+    internal static int KeepDays(ForecastConfig config) => config.HistoryDaysPerModel;
 
     private static OriginOutcome RunOrigin(List<StoreHistory> full, DateOnly origin, FeatureVocabulary vocabulary, ForecastConfig config, JobTiming timing)
     {
         var truncated = timing.Time(JobTiming.Features, () => AsOf(full, origin, config));
-        var set = timing.Time(JobTiming.Features, () => BuildTrainingSet(truncated, vocabulary, config));
+        var pool = timing.Time(JobTiming.Features, () => PooledLevels.Build(truncated));
+        var set = timing.Time(JobTiming.Features, () => BuildTrainingSet(truncated, vocabulary, config, pool));
         if (set.Count == 0)
         {
             throw new ArgumentException($"backtest origin {origin:yyyy-MM-dd}: no training rows before it (too little clean history); choose a later run date or fewer backtest origins.");
@@ -128,7 +133,7 @@ public static class ForecastTrainer
         foreach (var history in truncated)
         {
             var actual = full.First(h => h.StoreId == history.StoreId);
-            var points = SeriesForecaster.Forecast(history, model, vocabulary, config.LeadTimeDays, config.HorizonDays);
+            var points = SeriesForecaster.Forecast(history, model, vocabulary, pool, config.LeadTimeDays, config.HorizonDays);
             foreach (var p in points)
             {
                 var item = actual.IndexOf(history.Items[p.Item]);
@@ -179,8 +184,10 @@ public static class ForecastTrainer
             return truncated;
         }).ToList();
 
-    internal static TrainingSet BuildTrainingSet(IReadOnlyList<StoreHistory> histories, FeatureVocabulary vocabulary, ForecastConfig config)
+    /// <param name="pool">The pooled levels of <paramref name="histories"/>; built here when not given.</param>
+    internal static TrainingSet BuildTrainingSet(IReadOnlyList<StoreHistory> histories, FeatureVocabulary vocabulary, ForecastConfig config, LevelPool? pool = null)
     {
+        pool ??= PooledLevels.Build(histories);
         var settings = config.Model;
         long candidates = 0;
         foreach (var h in histories) candidates += (long)h.Items.Count * Math.Min(settings.TrainingWindowDays, h.HistoryDays);
@@ -206,7 +213,7 @@ public static class ForecastTrainer
                     var horizon = config.LeadTimeDays + (int)(StableHash.Combine(dateHash, 7) % (ulong)config.HorizonDays);
                     var origin = t - horizon;
                     if (origin <= window.FirstDay) continue;
-                    if (!FeatureSet.TryBuild(window, vocabulary, origin, t, buffer, out var scale)) continue;
+                    if (!FeatureSet.TryBuild(window, vocabulary, pool, origin, t, buffer, out var scale)) continue;
                     set.Add(buffer, sales[t] / scale, scale);
                 }
             }

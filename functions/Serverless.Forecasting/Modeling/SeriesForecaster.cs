@@ -13,7 +13,8 @@ internal sealed record SeriesPoints(int Item, double[] Model, double[] LastWeek,
 /// </summary>
 internal static class SeriesForecaster
 {
-    public static List<SeriesPoints> Forecast(StoreHistory history, GbmRegressor? model, FeatureVocabulary vocabulary, int leadTimeDays, int horizonDays)
+    /// <param name="pool">The item's and the chain's seasonal ratios at this history's run date (null: the series' own only).</param>
+    public static List<SeriesPoints> Forecast(StoreHistory history, GbmRegressor? model, FeatureVocabulary vocabulary, LevelPool? pool, int leadTimeDays, int horizonDays)
     {
         if (history.FutureDays < leadTimeDays + horizonDays)
         {
@@ -37,7 +38,7 @@ internal static class SeriesForecaster
                 var target = origin + leadTimeDays + h;
                 last[h] = NaiveBaselines.Forecast(NaiveBaseline.SameWeekdayLastWeek, window, origin, target);
                 mean4[h] = NaiveBaselines.Forecast(NaiveBaseline.MeanOfLastFourSameWeekdays, window, origin, target);
-                if (model is not null && FeatureSet.TryBuild(window, vocabulary, origin, target, buffer, out var scale))
+                if (model is not null && FeatureSet.TryBuild(window, vocabulary, pool, origin, target, buffer, out var scale))
                 {
                     rows.Add((results.Count, h, scale));
                     matrix.AddRange(buffer);

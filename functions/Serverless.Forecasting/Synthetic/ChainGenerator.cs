@@ -37,6 +37,7 @@ public sealed class SyntheticChain
     private readonly int[] _storeRegion;
     private readonly double[,] _affinity;            // store x item
     private readonly double[] _storeGrowth;
+    private readonly double[,]? _seasonDepth;        // store x item: scale of the month-of-year swing (log scale)
     private readonly float[][] _temperature;          // region x day (through the plan horizon)
     private readonly double[][] _regularPrice;        // item x price period
     private readonly DateOnly[] _pricePeriodStart;
@@ -63,6 +64,19 @@ public sealed class SyntheticChain
         }
         _storeGrowth = Enumerable.Range(0, _stores.Length)
             .Select(s => -0.03 + 0.08 * Prng.Hash01(options.Seed, 12, s)).ToArray();
+
+        if (options.Seasonality is { } season)
+        {
+            _seasonDepth = new double[_stores.Length, _items.Length];
+            for (var s = 0; s < _stores.Length; s++)
+            {
+                var storeDepth = 1 + season.StoreVariation * (2 * Prng.Hash01(options.Seed, 71, s) - 1);
+                for (var i = 0; i < _items.Length; i++)
+                {
+                    _seasonDepth[s, i] = storeDepth * (1 + season.ItemVariation * (2 * Prng.Hash01(options.Seed, 72, i) - 1));
+                }
+            }
+        }
 
         _temperature = BuildWeather();
         (_pricePeriodStart, _regularPrice) = BuildRegularPrices();
@@ -115,6 +129,7 @@ public sealed class SyntheticChain
         var calendar = JapaneseHolidayCalendar.Instance;
         var storeIds = _stores.Select(s => s.Id).ToArray();
         var itemIds = _items.Select(i => i.Id).ToArray();
+        var season = _options.Seasonality;
         for (var date = _options.Start; date <= _options.End; date = date.AddDays(1))
         {
             var t = date.DayNumber - _options.Start.DayNumber;
@@ -122,6 +137,8 @@ public sealed class SyntheticChain
             var offDay = calendar.IsOffDay(date);
             var weekday = ((int)date.DayOfWeek + 6) % 7;  // Monday = 0
             var years = (date.DayNumber - new DateOnly(2017, 1, 1).DayNumber) / 365.25;
+            var seasonLog = season?.LogFactor(date) ?? 0;
+            var trend = season is null ? 1.0 : Math.Exp(Math.Log(1 + season.YearlyTrend) * years);
             for (var s = 0; s < _stores.Length; s++)
             {
                 if (!IsOpen(s, date)) continue;
@@ -143,7 +160,8 @@ public sealed class SyntheticChain
                         * TemperatureFactor(item, temperature)
                         * SeasonFactor(date, store.Profile)
                         * PriceFactor(i, t, price)
-                        * (onPromotion || !HadPromotionLastWeek(s, i, t) ? 1.0 : 0.9);
+                        * (onPromotion || !HadPromotionLastWeek(s, i, t) ? 1.0 : 0.9)
+                        * (_seasonDepth is null ? 1.0 : trend * Math.Exp(_seasonDepth[s, i] * seasonLog));
                     ref var rng = ref seriesRng[index];
                     var demand = rng.NextNegativeBinomial(mean, NoiseShape);
                     var stockOutChance = soldOutYesterday[index] ? 0.30 : onPromotion ? 0.06 : 0.012;

@@ -17,11 +17,15 @@ public sealed record GeneratorOptions
     /// <summary>How many days after <see cref="End"/> the price plan and weather forecast cover.</summary>
     public int PlanDaysAhead { get; init; } = 14;
 
+    /// <summary>Month-of-year seasonality and a yearly trend on top of the chain; null (the default) adds none.</summary>
+    public SeasonalityOptions? Seasonality { get; init; }
+
     public void Validate()
     {
         if (End < Start) throw new ArgumentException($"End {End:yyyy-MM-dd} is before Start {Start:yyyy-MM-dd}.");
         if (StoreCount < 1) throw new ArgumentException("StoreCount must be at least 1.");
         if (ItemCount < 1) throw new ArgumentException("ItemCount must be at least 1.");
         if (PlanDaysAhead < 0) throw new ArgumentException("PlanDaysAhead must not be negative.");
+        Seasonality?.Validate();
     }
 }

@@ -29,7 +29,7 @@ public sealed class ExperimentHttpFunctions
 
     [Function("ExperimentsPut")]
     public Task<IActionResult> Put(
-        [HttpTrigger(AuthorizationLevel.Function, "put", Route = "experiments/{id}")] HttpRequest request, string id) =>
+        [HttpTrigger(AuthorizationLevel.Admin, "put", Route = "experiments/{id}")] HttpRequest request, string id) =>
         ShellHttp.RunAsync(request, () => Experiments.PutAsync(request, id));
 
     [Function("ExperimentsRecompute")]

@@ -2,9 +2,7 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
-using Serverless.Functions.Adapters;
 using Serverless.Functions.Runtime;
-using DurableTaskRegistry = Serverless.Durable.DurableTaskRegistry;
 
 namespace Serverless.Functions.Functions;
 
@@ -12,13 +10,13 @@ namespace Serverless.Functions.Functions;
 /// The schedules: each timer starts its workflow through <see cref="ScheduledStart"/>. The cron expressions are
 /// app settings (six-field NCRONTAB, UTC on Linux plans; see docs/operations.md).
 /// </summary>
-public sealed class ScheduleFunctions(DurableTaskRegistry registry, IConfiguration configuration, TimeProvider clock, ILogger<ScheduleFunctions> logger)
+public sealed class ScheduleFunctions(IConfiguration configuration, TimeProvider clock, ILogger<ScheduleFunctions> logger)
 {
     [Function("WeeklyForecastTimer")]
     public Task WeeklyForecast([TimerTrigger("%WeeklyForecastSchedule%")] TimerInfo timer, [DurableClient] DurableTaskClient client) =>
-        ScheduledStart.RunAsync("WeeklyForecast", new DurableClientAdapter(client, registry), configuration, clock.GetUtcNow().UtcDateTime, logger);
+        ScheduledStart.RunAsync("WeeklyForecast", client, configuration, clock.GetUtcNow().UtcDateTime, logger);
 
     [Function("RecommendationRefreshTimer")]
     public Task RecommendationRefresh([TimerTrigger("%RecommendationRefreshSchedule%")] TimerInfo timer, [DurableClient] DurableTaskClient client) =>
-        ScheduledStart.RunAsync("RecommendationRefresh", new DurableClientAdapter(client, registry), configuration, clock.GetUtcNow().UtcDateTime, logger);
+        ScheduledStart.RunAsync("RecommendationRefresh", client, configuration, clock.GetUtcNow().UtcDateTime, logger);
 }

@@ -19,16 +19,16 @@ public sealed class TrainingFunctions(WorkflowRunner runner)
         runner.RunOrchestratorAsync<TrainingJobRequest, TrainingJobResult>(TrainingJobOrchestrator.Name, context);
 
     [Function(SubmitTrainingJobActivity.Name)]
-    public Task<TrainingJobState> SubmitTrainingJob([ActivityTrigger] TrainingJobSpec input, FunctionContext context) =>
-        runner.RunActivityAsync<TrainingJobSpec, TrainingJobState>(SubmitTrainingJobActivity.Name, input, context);
+    public Task<TrainingJobAnswer> SubmitTrainingJob([ActivityTrigger] TrainingJobSpec input, FunctionContext context) =>
+        runner.RunActivityAsync<TrainingJobSpec, TrainingJobAnswer>(SubmitTrainingJobActivity.Name, input, context);
 
     [Function(GetTrainingJobStatusActivity.Name)]
-    public Task<TrainingJobState> GetTrainingJobStatus([ActivityTrigger] string input, FunctionContext context) =>
-        runner.RunActivityAsync<string, TrainingJobState>(GetTrainingJobStatusActivity.Name, input, context);
+    public Task<TrainingJobAnswer> GetTrainingJobStatus([ActivityTrigger] string input, FunctionContext context) =>
+        runner.RunActivityAsync<string, TrainingJobAnswer>(GetTrainingJobStatusActivity.Name, input, context);
 
     [Function(CancelTrainingJobActivity.Name)]
-    public Task<TrainingJobState> CancelTrainingJob([ActivityTrigger] string input, FunctionContext context) =>
-        runner.RunActivityAsync<string, TrainingJobState>(CancelTrainingJobActivity.Name, input, context);
+    public Task<TrainingJobAnswer> CancelTrainingJob([ActivityTrigger] string input, FunctionContext context) =>
+        runner.RunActivityAsync<string, TrainingJobAnswer>(CancelTrainingJobActivity.Name, input, context);
 
     [Function(CollectTrainingJobOutputsActivity.Name)]
     public Task<TrainingJobOutputs> CollectTrainingJobOutputs([ActivityTrigger] string input, FunctionContext context) =>

@@ -9,8 +9,9 @@ namespace Serverless.Functions.Functions;
 
 /// <summary>
 /// <c>/api/workflows</c>: the same routes as the local host, each calling the shared handler
-/// (Serverless.Hosting/Api/Workflows/WorkflowsHandlers) with the function's Durable client. Every route
-/// needs a function key (AuthorizationLevel.Function), as every /api route of the local host does.
+/// (Serverless.Hosting/Api/Workflows/WorkflowsHandlers) with the function's Durable client. Reading and starting
+/// need a function key (AuthorizationLevel.Function); steering an instance (purge, raise an event, terminate, suspend,
+/// resume) needs the master key (AuthorizationLevel.Admin), as the same routes of the local host need its admin key.
 /// </summary>
 public sealed class WorkflowHttpFunctions
 {
@@ -36,7 +37,7 @@ public sealed class WorkflowHttpFunctions
 
     [Function("WorkflowsPurge")]
     public Task<IActionResult> Purge(
-        [HttpTrigger(AuthorizationLevel.Function, "delete", Route = "workflows/{id}")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Admin, "delete", Route = "workflows/{id}")] HttpRequest request,
         [DurableClient] DurableTaskClient client, string id) =>
         ShellHttp.RunAsync(request, client, () => Handlers.PurgeAsync(request, id));
 
@@ -48,25 +49,25 @@ public sealed class WorkflowHttpFunctions
 
     [Function("WorkflowsRaiseEvent")]
     public Task<IActionResult> RaiseEvent(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "workflows/{id}/events/{eventName}")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Admin, "post", Route = "workflows/{id}/events/{eventName}")] HttpRequest request,
         [DurableClient] DurableTaskClient client, string id, string eventName) =>
         ShellHttp.RunAsync(request, client, () => Handlers.RaiseEventAsync(request, id, eventName));
 
     [Function("WorkflowsTerminate")]
     public Task<IActionResult> Terminate(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "workflows/{id}/terminate")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Admin, "post", Route = "workflows/{id}/terminate")] HttpRequest request,
         [DurableClient] DurableTaskClient client, string id) =>
         ShellHttp.RunAsync(request, client, () => Handlers.TerminateAsync(request, id));
 
     [Function("WorkflowsSuspend")]
     public Task<IActionResult> Suspend(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "workflows/{id}/suspend")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Admin, "post", Route = "workflows/{id}/suspend")] HttpRequest request,
         [DurableClient] DurableTaskClient client, string id) =>
         ShellHttp.RunAsync(request, client, () => Handlers.SuspendAsync(request, id));
 
     [Function("WorkflowsResume")]
     public Task<IActionResult> Resume(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "workflows/{id}/resume")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Admin, "post", Route = "workflows/{id}/resume")] HttpRequest request,
         [DurableClient] DurableTaskClient client, string id) =>
         ShellHttp.RunAsync(request, client, () => Handlers.ResumeAsync(request, id));
 }

@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Serverless.Durable;
 using Serverless.Hosting.Schedules;
 
@@ -29,7 +31,7 @@ public static class ScheduledStart
     public static string InstanceId(string schedule, DateTime dueUtc) =>
         string.Create(CultureInfo.InvariantCulture, $"{schedule}-{dueUtc:yyyyMMdd-HHmm}");
 
-    public static async Task<ScheduledStartOutcome> RunAsync(string schedule, IOrchestrationClient client, IConfiguration configuration,
+    public static async Task<ScheduledStartOutcome> RunAsync(string schedule, DurableTaskClient client, IConfiguration configuration,
         DateTime nowUtc, ILogger logger, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(client);
@@ -62,18 +64,16 @@ public static class ScheduledStart
             return ScheduledStartOutcome.SkippedOverlap;
         }
 
-        object? input = null;
-        if (definition.Input is { } json)
-        {
-            using var document = JsonDocument.Parse(json);
-            input = document.RootElement.Clone();
-        }
+        // Only a public workflow, with its input read as HTTP reads it (WorkflowEntryPoints).
+        var input = ScheduleInput.Read(definition.Workflow, definition.Input);
         try
         {
-            await client.ScheduleNewOrchestrationInstanceAsync(definition.Workflow, input, new StartOrchestrationOptions(instanceId), cancellationToken);
+            await client.ScheduleNewOrchestrationInstanceAsync(definition.Workflow, input, new StartOrchestrationOptions(instanceId, null), cancellationToken);
         }
-        catch (InstanceAlreadyExistsException)
+        catch (InvalidOperationException) // InstanceAlreadyExistsException is one
         {
+            // Another tick (or another instance of the app) may have started it between the check and the start.
+            if (await client.GetInstanceAsync(instanceId, false, cancellationToken) is null) throw;
             return ScheduledStartOutcome.AlreadyStarted;
         }
         logger.LogInformation("Schedule {Schedule}: started {Workflow} as {InstanceId}", schedule, definition.Workflow, instanceId);

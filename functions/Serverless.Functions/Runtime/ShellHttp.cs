@@ -2,6 +2,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Serverless.Hosting.Api;
 
 namespace Serverless.Functions.Runtime;
 
@@ -18,14 +20,25 @@ public static class ShellHttp
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(handler);
         request.HttpContext.RequestServices.GetRequiredService<OrchestrationClientScope>().Use(client);
-        return new HandlerResult(await handler());
+        return await RunAsync(request, handler);
     }
 
     public static async Task<IActionResult> RunAsync(HttpRequest request, Func<Task<IResult>> handler)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(handler);
-        return new HandlerResult(await handler());
+        try
+        {
+            return new HandlerResult(await handler());
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !request.HttpContext.RequestAborted.IsCancellationRequested)
+        {
+            // The same answer as the local host's: the real status and a JSON error naming the cause, never an empty 500.
+            var (status, message) = ApiErrors.Describe(ex, request.HttpContext);
+            request.HttpContext.RequestServices.GetService<ILoggerFactory>()?.CreateLogger(typeof(ShellHttp).FullName!)
+                .LogError(ex, "{Method} {Path} failed with {StatusCode}: {Message}", request.Method, request.Path, status, message);
+            return new HandlerResult(ApiResults.Error(status, message));
+        }
     }
 
     /// <summary>A handler's result as the action result the Functions ASP.NET Core integration executes.</summary>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Microsoft.DurableTask;
 using Serverless.Durable;
 
 namespace Serverless.Hosting.Api;
@@ -11,7 +12,7 @@ namespace Serverless.Hosting.Api;
 public static class ApiResults
 {
     /// <summary>The JSON settings of every response (the same as the engine's payloads).</summary>
-    public static JsonSerializerOptions JsonOptions { get; } = JsonDataConverter.CreateDefaultOptions();
+    public static JsonSerializerOptions JsonOptions { get; } = DurableJson.CreateOptions();
 
     public static IResult Json(object? value, int statusCode = StatusCodes.Status200OK) =>
         Results.Json(value, JsonOptions, statusCode: statusCode);
@@ -32,9 +33,9 @@ public static class ApiResults
     public static async Task<JsonBody> ReadJsonBodyAsync(HttpRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        using var buffer = new MemoryStream();
-        await request.Body.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
-        var bytes = buffer.ToArray();
+        var limit = ApiLimits.MaxBodyBytes(request);
+        var bytes = await ReadBodyAsync(request, limit, cancellationToken).ConfigureAwait(false);
+        if (bytes is null) return new JsonBody(null, Error(StatusCodes.Status413PayloadTooLarge, ApiErrors.TooLargeMessage(limit)));
         if (bytes.All(b => b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')) return new JsonBody(null, null);
         try
         {
@@ -46,6 +47,22 @@ public static class ApiResults
             var where = ex.LineNumber is { } line ? $" (line {line + 1}, position {ex.BytePositionInLine + 1})" : "";
             return new JsonBody(null, BadRequest($"The request body is not valid JSON{where}: {ex.Message}"));
         }
+    }
+
+    /// <summary>The whole body, or null when it is longer than <paramref name="limit"/> (read no further than that).</summary>
+    public static async Task<byte[]?> ReadBodyAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.ContentLength > limit) return null;
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            if (buffer.Length + read > limit) return null;
+            buffer.Write(chunk, 0, read);
+        }
+        return buffer.ToArray();
     }
 
     /// <summary>A raw JSON text (input, output, custom status) as a value to embed in a response, or null.</summary>

@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -7,6 +8,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -16,6 +18,8 @@ using Serverless.Hosting.Api.Schedules;
 using Serverless.Hosting.Composition;
 using Serverless.Hosting.Schedules;
 using Serverless.Hosting.Security;
+using Serverless.Storage.Blobs;
+using Serverless.Storage.Blobs.FileSystem;
 
 namespace Serverless.Hosting.LocalHost;
 
@@ -55,21 +59,32 @@ public sealed class LocalHostOptions
 
 /// <summary>
 /// <c>serverless host</c>: one process that serves what the Function App serves in Azure, on the embedded
-/// engine: the <c>/api</c> routes behind function keys, the timer schedules, <c>/healthz</c> and the pages.
-/// It listens on 127.0.0.1 only.
+/// engine: the <c>/api</c> routes behind function and admin keys, the timer schedules, <c>/healthz</c> and the pages.
+/// It listens on 127.0.0.1 only, unless <see cref="AllowRemoteSetting"/> allows the endpoints configured for Kestrel.
 /// </summary>
 public sealed class ServerlessLocalHost : IAsyncDisposable
 {
     public const string PortSetting = "Serverless:Host:Port";
     public const string LogFormatSetting = "Serverless:Host:LogFormat";
+
+    /// <summary>True lets Kestrel endpoints from configuration listen beyond this machine; otherwise they stop the host.</summary>
+    public const string AllowRemoteSetting = "Serverless:Host:AllowRemote";
     public const int DefaultPort = 7071;
 
-    private ServerlessLocalHost(WebApplication app, string databasePath, FunctionKeysLoad keys)
+    /// <summary>How old an unfinished blob write must be before a start deletes it.</summary>
+    private static readonly TimeSpan AbandonedWriteAge = TimeSpan.FromMinutes(10);
+
+    private readonly bool _allowRemote;
+
+    private ServerlessLocalHost(WebApplication app, string databasePath, FunctionKeysLoad keys, bool allowRemote)
     {
         App = app;
         DatabasePath = databasePath;
         Keys = keys.Keys;
         GeneratedKey = keys.GeneratedKey;
+        AdminKeys = keys.AdminKeys;
+        GeneratedAdminKey = keys.GeneratedAdminKey;
+        _allowRemote = allowRemote;
     }
 
     public WebApplication App { get; }
@@ -84,14 +99,25 @@ public sealed class ServerlessLocalHost : IAsyncDisposable
     /// <summary>The key generated at this start (the keys file did not exist), or null.</summary>
     public string? GeneratedKey { get; }
 
-    /// <summary>The address the host listens on, once started.</summary>
+    /// <summary>The keys that also steer instances; null when none are configured.</summary>
+    public FunctionKeys? AdminKeys { get; }
+
+    /// <summary>The admin key generated at this start, or null.</summary>
+    public string? GeneratedAdminKey { get; }
+
+    /// <summary>Every address the host listens on, once started.</summary>
+    public IReadOnlyList<Uri> Addresses =>
+        (App.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [])
+        .Select(a => new Uri(a.EndsWith('/') ? a : a + "/")).ToList();
+
+    /// <summary>The loopback address the host listens on (the one the pages and the CLI use), once started.</summary>
     public Uri BaseAddress
     {
         get
         {
-            var address = App.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
-                ?? throw new InvalidOperationException("The host is not listening yet; start it first.");
-            return new Uri(address.EndsWith('/') ? address : address + "/");
+            var addresses = Addresses;
+            if (addresses.Count == 0) throw new InvalidOperationException("The host is not listening yet; start it first.");
+            return addresses.FirstOrDefault(IsLoopback) ?? addresses[0];
         }
     }
 
@@ -117,15 +143,31 @@ public sealed class ServerlessLocalHost : IAsyncDisposable
         var keysFile = NonEmpty(configuration[FunctionKeys.KeysFileSetting]) is { } configuredFile
             ? Path.GetFullPath(Path.Combine(baseDirectory, configuredFile))
             : Path.Combine(Path.GetDirectoryName(databasePath)!, FunctionKeyStore.DefaultFileName);
+        StateFiles.Prepare(baseDirectory, databasePath);
+        if (!inMemory) StateFiles.CreatePrivateFile(SqliteScheduleStateStore.PathBeside(databasePath));
         var keys = FunctionKeyStore.Load(configuration, keysFile);
 
         var port = options.Port ?? (int.TryParse(configuration[PortSetting], out var configuredPort) ? configuredPort : DefaultPort);
         if (port is < 0 or > 65535) throw new ArgumentOutOfRangeException(nameof(options), port, $"{PortSetting}: a port is from 0 to 65535.");
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
+        var allowRemote = bool.TryParse(configuration[AllowRemoteSetting], out var remote) && remote;
+        if (!allowRemote) RefuseRemoteEndpoints(configuration);
+        var largestBody = Math.Max(ApiLimits.MaxBodyBytes(configuration), ApiLimits.MaxEventBatchBytes(configuration));
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(IPAddress.Loopback, port);
+            // Each route lowers this to its own limit (ApiErrorMiddleware); this is the ceiling.
+            kestrel.Limits.MaxRequestBodySize = largestBody;
+        });
 
         var services = builder.Services;
         if (options.TimeProvider is not null) services.AddSingleton(options.TimeProvider);
         services.AddSingleton(keys.Keys);
+        services.AddSingleton(keys.HostKeys);
+        services.AddSingleton(WrongKeyLimiter.FromConfiguration(configuration));
+        services.AddHealthChecks()
+            .AddCheck<EngineHealthCheck>("engine")
+            .AddCheck<DocumentsHealthCheck>("documents")
+            .AddCheck<BlobsHealthCheck>("blobs");
         services.AddServerlessRuntime(configuration, baseDirectory, engine =>
         {
             engine.DatabasePath = databasePath;
@@ -142,6 +184,7 @@ public sealed class ServerlessLocalHost : IAsyncDisposable
 
         var app = builder.Build();
         app.UseMiddleware<RequestLogMiddleware>();
+        app.UseMiddleware<ApiErrorMiddleware>();
         app.UseMiddleware<FunctionKeyMiddleware>();
         var pages = new PhysicalFileProvider(builder.Environment.WebRootPath);
         app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = pages });
@@ -151,36 +194,63 @@ public sealed class ServerlessLocalHost : IAsyncDisposable
             // Pages are small; always revalidate so a new version shows at once.
             OnPrepareResponse = context => context.Context.Response.Headers.CacheControl = "no-cache",
         });
-        app.MapGet("/healthz", (HttpContext context) =>
+        app.MapHealthChecks("/healthz", new HealthCheckOptions
         {
-            var engine = context.RequestServices.GetRequiredService<EmbeddedEngine>();
-            return engine.IsRunning
-                ? ApiResults.Json(new HealthResponse("ok", engine.WorkerId))
-                : ApiResults.Json(new HealthResponse("engine stopped", engine.WorkerId), StatusCodes.Status503ServiceUnavailable);
+            ResponseWriter = WriteHealthAsync,
+            ResultStatusCodes =
+            {
+                [HealthStatus.Healthy] = StatusCodes.Status200OK,
+                [HealthStatus.Degraded] = StatusCodes.Status200OK,
+                [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
+            },
         });
         app.MapServerlessApi().MapSchedulesRoutes();
 
-        var host = new ServerlessLocalHost(app, databasePath, keys);
+        var host = new ServerlessLocalHost(app, databasePath, keys, allowRemote);
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<ServerlessLocalHost>();
+        var output = options.KeyOutput ?? Console.Out;
         if (keys.GeneratedKey is not null)
         {
-            var output = options.KeyOutput ?? Console.Out;
             output.WriteLine($"Generated a function key (kept in {keys.Keys.Source}, readable only by you); it is shown only this once:");
             output.WriteLine($"  {keys.GeneratedKey}");
-            output.Flush();
         }
-        logger.LogInformation("Function keys: {Count} from {Source}", keys.Keys.Count, keys.Keys.Source);
+        if (keys.GeneratedAdminKey is not null)
+        {
+            output.WriteLine($"Generated an admin key (terminate, purge, raise events, suspend, resume; kept in {keys.AdminKeys!.Source}); it is shown only this once:");
+            output.WriteLine($"  {keys.GeneratedAdminKey}");
+        }
+        output.Flush();
+        logger.LogInformation("Function keys: {Count} from {Source}; admin keys: {AdminCount} from {AdminSource}", keys.Keys.Count, keys.Keys.Source,
+            keys.AdminKeys?.Count ?? 0, keys.AdminKeys?.Source ?? "none");
+        if (app.Services.GetRequiredService<IBlobStore>() is FileSystemBlobStore files && files.RemoveAbandonedWrites(AbandonedWriteAge) is > 0 and var removed)
+        {
+            logger.LogInformation("Removed {Count} unfinished blob writes left in {Folder} by a process that stopped mid-write", removed, files.RootDirectory);
+        }
         return host;
     }
 
-    public Task StartAsync(CancellationToken cancellationToken = default) => App.StartAsync(cancellationToken);
+    /// <summary>Starts listening; stops again and fails when an address reaches beyond this machine without <see cref="AllowRemoteSetting"/>.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        await App.StartAsync(cancellationToken).ConfigureAwait(false);
+        var remote = Addresses.Where(a => !IsLoopback(a)).ToList();
+        if (remote.Count == 0) return;
+        if (!_allowRemote)
+        {
+            await App.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            throw new InvalidOperationException($"The host was about to listen on {string.Join(", ", remote)}, beyond this machine. "
+                + $"Set {AllowRemoteSetting}=true to allow it (and put TLS in front), or remove that endpoint.");
+        }
+        App.Services.GetRequiredService<ILoggerFactory>().CreateLogger<ServerlessLocalHost>()
+            .LogWarning("Listening beyond this machine on {Addresses} ({Setting} is true): anyone who can reach it may try keys", string.Join(", ", remote), AllowRemoteSetting);
+    }
 
     public Task StopAsync(CancellationToken cancellationToken = default) => App.StopAsync(cancellationToken);
 
     /// <summary>Runs until <paramref name="cancellationToken"/> is cancelled or the process is asked to stop (Ctrl+C, SIGTERM).</summary>
     public async Task RunAsync(CancellationToken cancellationToken = default)
     {
-        await App.StartAsync(cancellationToken).ConfigureAwait(false);
+        await StartAsync(cancellationToken).ConfigureAwait(false);
         // Returns once stopping was asked for, after stopping the host (the engine last).
         await App.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -213,6 +283,45 @@ public sealed class ServerlessLocalHost : IAsyncDisposable
     }
 
     private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+
+    private static bool IsLoopback(Uri address) =>
+        address.IsLoopback || (IPAddress.TryParse(address.Host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
+
+    /// <summary>
+    /// Kestrel also listens on the endpoints in configuration (<c>Kestrel:Endpoints:NAME:Url</c>, from appsettings.json
+    /// or <c>Kestrel__Endpoints__NAME__Url</c>); one that reaches beyond this machine stops the start unless allowed.
+    /// </summary>
+    private static void RefuseRemoteEndpoints(IConfiguration configuration)
+    {
+        foreach (var endpoint in configuration.GetSection("Kestrel:Endpoints").GetChildren())
+        {
+            var url = endpoint["Url"];
+            if (string.IsNullOrWhiteSpace(url)) continue;
+            var host = url.Contains("://", StringComparison.Ordinal) ? url[(url.IndexOf("://", StringComparison.Ordinal) + 3)..] : url;
+            host = host.Split('/')[0];
+            host = host.StartsWith('[') ? host[1..host.IndexOf(']')] : host.Split(':')[0];
+            var loopback = string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase)
+                || (IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip));
+            if (!loopback)
+            {
+                throw new InvalidOperationException($"Kestrel:Endpoints:{endpoint.Key}:Url = '{url}' would listen beyond this machine. "
+                    + $"The host listens on 127.0.0.1 only unless {AllowRemoteSetting}=true is set; remove the endpoint or set that option.");
+            }
+        }
+    }
+
+    private static Task WriteHealthAsync(HttpContext context, HealthReport report)
+    {
+        var engine = context.RequestServices.GetRequiredService<EmbeddedEngine>();
+        var checks = report.Entries.ToDictionary(e => e.Key, e => e.Value.Status == HealthStatus.Healthy
+            ? "ok"
+            : e.Value.Exception is { } ex ? ApiErrors.Describe(ex).Message : e.Value.Description ?? e.Value.Status.ToString());
+        var status = report.Status == HealthStatus.Unhealthy
+            ? string.Join("; ", checks.Where(c => c.Value != "ok").Select(c => $"{c.Key}: {c.Value}"))
+            : "ok";
+        return ApiResults.Json(new HealthResponse(status, engine.WorkerId, checks), context.Response.StatusCode).ExecuteAsync(context);
+    }
 }
 
-public sealed record HealthResponse(string Status, string Worker);
+/// <summary>What <c>/healthz</c> answers: "ok", or what is wrong; and each store's own answer.</summary>
+public sealed record HealthResponse(string Status, string Worker, IReadOnlyDictionary<string, string>? Checks = null);

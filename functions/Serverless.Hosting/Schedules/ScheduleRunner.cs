@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Serverless.Durable;
 
 namespace Serverless.Hosting.Schedules;
@@ -38,12 +40,12 @@ public sealed class ScheduleRunner
     private static readonly OrchestrationRuntimeStatus[] Going =
         [OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.Suspended];
 
-    private readonly IOrchestrationClient _client;
+    private readonly DurableTaskClient _client;
     private readonly IScheduleStateStore _state;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
-    public ScheduleRunner(IEnumerable<ScheduleDefinition> schedules, IOrchestrationClient client, IScheduleStateStore state,
+    public ScheduleRunner(IEnumerable<ScheduleDefinition> schedules, DurableTaskClient client, IScheduleStateStore state,
         TimeProvider time, ILogger<ScheduleRunner> logger)
     {
         ArgumentNullException.ThrowIfNull(schedules);
@@ -118,12 +120,7 @@ public sealed class ScheduleRunner
                     $"{blocking.InstanceId} is still {blocking.RuntimeStatus}", cancellationToken).ConfigureAwait(false);
             }
 
-            object? input = null;
-            if (schedule.Input is not null)
-            {
-                using var document = JsonDocument.Parse(schedule.Input);
-                input = document.RootElement.Clone();
-            }
+            var input = ScheduleInput.Read(schedule.Workflow, schedule.Input);
             await _client.ScheduleNewOrchestrationInstanceAsync(schedule.Workflow, input, new StartOrchestrationOptions(instanceId), cancellationToken)
                 .ConfigureAwait(false);
             var late = now - dueUtc;

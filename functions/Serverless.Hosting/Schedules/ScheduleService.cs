@@ -1,8 +1,12 @@
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Serverless.Durable;
+using Serverless.Workflows;
 
 namespace Serverless.Hosting.Schedules;
 
@@ -78,24 +82,54 @@ public static class ScheduleServiceCollectionExtensions
         var schedules = ScheduleConfiguration.Read(configuration);
         services.AddSingleton(provider =>
         {
-            var registry = provider.GetRequiredService<DurableTaskRegistry>();
+            var known = provider.GetRequiredService<IOptionsMonitor<DurableTaskRegistry>>().Get(Options.DefaultName)
+                .GetOrchestrators().Select(o => o.Key.Name).ToList();
             var logger = provider.GetRequiredService<ILogger<ScheduleRunner>>();
             var checkedSchedules = schedules.Select(s =>
             {
-                if (!s.Enabled || registry.TryGetOrchestrator(s.Workflow, out _)) return s;
+                if (!s.Enabled) return s;
+                // A timer starts what HTTP may start, with an input checked the same way, now rather than at the first tick.
+                if (WorkflowEntryPoints.Find(s.Workflow) is { } entry && known.Contains(entry.Name, StringComparer.OrdinalIgnoreCase))
+                {
+                    try
+                    {
+                        entry.ReadInput(ScheduleInput.Parse(s.Input));
+                    }
+                    catch (WorkflowInputException ex)
+                    {
+                        throw new ScheduleConfigurationException($"{ScheduleConfiguration.Section}:{s.Name}:input", ex.Message);
+                    }
+                    return s;
+                }
                 if (s.IsDefault)
                 {
                     logger.LogWarning("Schedule {Schedule}: no workflow named {Workflow} is registered; the schedule is off", s.Name, s.Workflow);
                     return s with { Enabled = false };
                 }
-                throw new ScheduleConfigurationException($"{ScheduleConfiguration.Section}:{s.Name}:workflow",
-                    $"no workflow named '{s.Workflow}' is registered. Known workflows: {string.Join(", ", registry.OrchestratorNames.Order(StringComparer.OrdinalIgnoreCase))}.");
+                var registered = known.Contains(s.Workflow, StringComparer.OrdinalIgnoreCase);
+                throw new ScheduleConfigurationException($"{ScheduleConfiguration.Section}:{s.Name}:workflow", registered
+                    ? $"'{s.Workflow}' runs only as a step of another workflow; a schedule may start {WorkflowEntryPoints.Names}."
+                    : $"no workflow named '{s.Workflow}' is registered. Workflows a schedule may start: {WorkflowEntryPoints.Names}.");
             }).ToList();
-            return new ScheduleRunner(checkedSchedules, provider.GetRequiredService<IOrchestrationClient>(), stateStore(provider),
+            return new ScheduleRunner(checkedSchedules, provider.GetRequiredService<DurableTaskClient>(), stateStore(provider),
                 provider.GetRequiredService<TimeProvider>(), logger);
         });
         services.AddSingleton<ScheduleService>();
         services.AddHostedService(provider => provider.GetRequiredService<ScheduleService>());
         return services;
     }
+}
+
+/// <summary>A schedule's input (JSON text from configuration) as the value the workflow's entry point reads.</summary>
+public static class ScheduleInput
+{
+    public static System.Text.Json.JsonElement? Parse(string? json)
+    {
+        if (json is null) return null;
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        return document.RootElement.Clone();
+    }
+
+    /// <summary>The typed input the schedule's workflow takes.</summary>
+    public static object Read(string workflow, string? json) => WorkflowEntryPoints.Require(workflow).ReadInput(Parse(json));
 }

@@ -26,6 +26,9 @@ public sealed class AzureMlClientOptions : ClientOptions
     /// <summary>The clock that turns an HTTP-date <c>Retry-After</c> into a wait.</summary>
     public TimeProvider Clock { get; set; } = TimeProvider.System;
 
-    /// <summary>Reads the metrics file of a completed job; without one, outputs carry the metrics URI only.</summary>
+    /// <summary>
+    /// Reads the metrics file of a completed job. Without one, the client reads it itself with an
+    /// <see cref="AzureMlArtifactReader"/> on the same credential and transport.
+    /// </summary>
     public ITrainingArtifactReader? ArtifactReader { get; set; }
 }

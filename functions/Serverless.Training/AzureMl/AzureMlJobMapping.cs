@@ -1,11 +1,10 @@
-using System.Text.RegularExpressions;
 using System.Xml;
 using Serverless.Training.Contract;
 
 namespace Serverless.Training.AzureMl;
 
 /// <summary>Translates between the job contract and Azure ML's Command job resource.</summary>
-internal static partial class AzureMlJobMapping
+internal static class AzureMlJobMapping
 {
     /// <summary>Job property naming the output that holds metrics.json, so outputs can be collected by name alone.</summary>
     public const string MetricsOutputProperty = "serverless.metricsOutput";
@@ -16,10 +15,10 @@ internal static partial class AzureMlJobMapping
     private static readonly Dictionary<string, TrainingJobStatus> StatusesByName =
         Enum.GetValues<TrainingJobStatus>().ToDictionary(s => s.ToString(), StringComparer.OrdinalIgnoreCase);
 
-    [GeneratedRegex(@"^azureml:(?<name>[^:/@]+):(?<version>[^:/@]+)$")]
-    private static partial Regex ShortEnvironmentReference();
-
-    public static JobResource ToResource(TrainingJobSpec spec, AzureMlTrainingOptions options)
+    /// <param name="spec">The validated spec.</param>
+    /// <param name="options">The workspace and its defaults.</param>
+    /// <param name="environmentId">The environment, resolved to an id (<see cref="AzureMlEnvironmentReference"/>).</param>
+    public static JobResource ToResource(TrainingJobSpec spec, AzureMlTrainingOptions options, string environmentId)
     {
         var properties = new Dictionary<string, string>(StringComparer.Ordinal) { [CodeVersionProperty] = TrainingCodeVersion.Current };
         if (spec.MetricsOutput is not null) properties[MetricsOutputProperty] = spec.MetricsOutput;
@@ -32,7 +31,7 @@ internal static partial class AzureMlJobMapping
                 DisplayName = spec.DisplayName ?? spec.Name,
                 ExperimentName = spec.ExperimentName ?? options.ExperimentName,
                 Command = ShellCommandLine.Join(spec.Command, spec.Arguments),
-                EnvironmentId = EnvironmentId(spec.Environment ?? options.Environment!, options),
+                EnvironmentId = environmentId,
                 ComputeId = ComputeId(spec.Compute ?? options.Compute!, options),
                 Inputs = spec.Inputs.ToDictionary(p => p.Key, p => new JobInput { JobInputType = DataType(p.Value.Kind), Uri = p.Value.Uri }, StringComparer.Ordinal),
                 Outputs = spec.Outputs.ToDictionary(p => p.Key, p => new JobOutput { JobOutputType = DataType(p.Value.Kind), Uri = p.Value.Uri }, StringComparer.Ordinal),
@@ -57,18 +56,6 @@ internal static partial class AzureMlJobMapping
     /// <summary>A cluster name becomes the workspace's compute id; an ARM id passes through.</summary>
     public static string ComputeId(string compute, AzureMlTrainingOptions options) =>
         compute.StartsWith("/subscriptions/", StringComparison.OrdinalIgnoreCase) ? compute : $"{options.WorkspaceId}/computes/{compute}";
-
-    /// <summary>
-    /// <c>azureml:name:version</c> becomes the workspace environment's ARM id; other forms
-    /// (<c>azureml://registries/...</c>, <c>azureml:name@latest</c>, ARM ids) pass through for the service to resolve.
-    /// </summary>
-    public static string EnvironmentId(string environment, AzureMlTrainingOptions options)
-    {
-        var match = ShortEnvironmentReference().Match(environment);
-        return match.Success
-            ? $"{options.WorkspaceId}/environments/{match.Groups["name"].Value}/versions/{match.Groups["version"].Value}"
-            : environment;
-    }
 
     /// <summary>Azure ML takes durations to the second; a fraction rounds up so a job never gets less time than asked.</summary>
     public static string Iso8601Seconds(TimeSpan timeout) =>

@@ -6,8 +6,13 @@ namespace Serverless.Training.AzureMl;
 /// <summary>Which Azure ML workspace to use, and the defaults for specs that leave compute or environment out.</summary>
 public sealed record AzureMlTrainingOptions
 {
-    /// <summary>The REST API version this client speaks.</summary>
-    public const string DefaultApiVersion = "2025-09-01";
+    /// <summary>
+    /// The REST API version this client speaks: 2026-07-01, the newest stable version of
+    /// Microsoft.MachineLearningServices. Chosen over 2025-09-01 because it is the newest stable one and
+    /// changes none of the fields this client sends or reads (Command job, environment container,
+    /// datastore); see functions/Serverless.Training/README.md.
+    /// </summary>
+    public const string DefaultApiVersion = "2026-07-01";
 
     /// <summary>The token scope for Azure Resource Manager.</summary>
     public const string DefaultTokenScope = "https://management.azure.com/.default";
@@ -21,7 +26,10 @@ public sealed record AzureMlTrainingOptions
     /// <summary>Compute cluster for specs without one.</summary>
     public string? Compute { get; init; }
 
-    /// <summary>Environment for specs without one, for example <c>azureml:serverless-trainer:1</c>.</summary>
+    /// <summary>
+    /// Environment for specs without one: <c>azureml:serverless-trainer:1</c>, <c>azureml:serverless-trainer@latest</c>
+    /// (resolved to the newest version at submit time), a registry URI or an ARM id.
+    /// </summary>
     public string? Environment { get; init; }
 
     /// <summary>Experiment for specs without one.</summary>

@@ -2,9 +2,9 @@ using System.Text.Json.Serialization;
 
 namespace Serverless.Training.AzureMl;
 
-// The slice of Azure ML's REST contract (Microsoft.MachineLearningServices/workspaces/jobs, api-version
-// 2025-09-01) that this client writes and reads. The same types serve the PUT body and the GET answer;
-// read-only fields (status, services) are null when writing and omitted.
+// The slice of Azure ML's REST contract (Microsoft.MachineLearningServices/workspaces/jobs, environments
+// and datastores, api-version 2026-07-01) that this client writes and reads. The same types serve the PUT
+// body and the GET answer; read-only fields (status, services) are null when writing and omitted.
 
 internal sealed class JobResource
 {
@@ -105,6 +105,47 @@ internal sealed class JobService
     public string? ErrorMessage { get; set; }
 }
 
+/// <summary>An environment container (<c>workspaces/{ws}/environments/{name}</c>): the name's versions, and which is newest.</summary>
+internal sealed class EnvironmentContainerResource
+{
+    public EnvironmentContainerProperties? Properties { get; set; }
+}
+
+internal sealed class EnvironmentContainerProperties
+{
+    /// <summary>Read-only: the newest version, what <c>@latest</c> means.</summary>
+    public string? LatestVersion { get; set; }
+
+    public bool? IsArchived { get; set; }
+}
+
+/// <summary>A datastore (<c>workspaces/{ws}/datastores/{name}</c>): where its blobs are.</summary>
+internal sealed class DatastoreResource
+{
+    public string? Name { get; set; }
+
+    public DatastoreProperties? Properties { get; set; }
+}
+
+internal sealed class DatastoreProperties
+{
+    /// <summary><c>AzureBlob</c>, <c>AzureDataLakeGen2</c>, <c>AzureFile</c>, ...</summary>
+    public string? DatastoreType { get; set; }
+
+    public string? AccountName { get; set; }
+
+    /// <summary>The blob container (<c>AzureBlob</c>).</summary>
+    public string? ContainerName { get; set; }
+
+    /// <summary>The file system (<c>AzureDataLakeGen2</c>), a blob container too.</summary>
+    public string? Filesystem { get; set; }
+
+    /// <summary>The storage suffix, for example <c>core.windows.net</c>.</summary>
+    public string? Endpoint { get; set; }
+
+    public string? Protocol { get; set; }
+}
+
 /// <summary>Azure Resource Manager's error answer.</summary>
 internal sealed class ArmErrorResponse
 {
@@ -125,6 +166,8 @@ internal sealed class ArmError
     PropertyNameCaseInsensitive = true,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(JobResource))]
+[JsonSerializable(typeof(EnvironmentContainerResource))]
+[JsonSerializable(typeof(DatastoreResource))]
 [JsonSerializable(typeof(ArmErrorResponse))]
 internal sealed partial class AzureMlJson : JsonSerializerContext
 {

@@ -60,7 +60,7 @@ internal sealed class RetryAfterPolicy : HttpPipelinePolicy
 
             if (lostConnection is null && !IsRetriable(message.Response.Status)) return;
 
-            var wait = lostConnection is null ? ServerDelay(message.Response) ?? Backoff(retry) : Backoff(retry);
+            var wait = lostConnection is null ? ServerDelay(message.Response, _clock) ?? Backoff(retry) : Backoff(retry);
             if (retry > _maxRetries || waited + wait > _maxTotalDelay)
             {
                 if (lostConnection is not null) throw lostConnection;
@@ -89,8 +89,8 @@ internal sealed class RetryAfterPolicy : HttpPipelinePolicy
         return wait;
     }
 
-    /// <summary>The wait the server asked for, or null when it did not say.</summary>
-    internal TimeSpan? ServerDelay(Response response)
+    /// <summary>The wait the server asked for, or null when it did not say; an HTTP date is measured from <paramref name="clock"/>.</summary>
+    internal static TimeSpan? ServerDelay(Response response, TimeProvider clock)
     {
         foreach (var header in new[] { "retry-after-ms", "x-ms-retry-after-ms" })
         {
@@ -106,7 +106,7 @@ internal sealed class RetryAfterPolicy : HttpPipelinePolicy
         if (int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)) return TimeSpan.FromSeconds(seconds);
         if (DateTimeOffset.TryParseExact(value, "r", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var date))
         {
-            var wait = date - _clock.GetUtcNow();
+            var wait = date - clock.GetUtcNow();
             return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
         }
         return null;

@@ -59,18 +59,21 @@ public sealed class TrainingJobNotFoundException : TrainingJobException
 }
 
 /// <summary>
-/// A call to the training service failed for a reason other than the job itself (authorization,
-/// throttling or server errors that outlasted the retries).
+/// A call to the training service failed for a reason other than the job itself: throttling or
+/// server errors that outlasted the retries. Throttling (429) carries the wait the service asked for,
+/// so the caller can wait it out on a durable timer instead of failing.
 /// </summary>
 public sealed class TrainingServiceException : TrainingJobException
 {
-    public TrainingServiceException(string jobName, string operation, int statusCode, string? errorCode, string serviceMessage, Exception? innerException = null)
+    public TrainingServiceException(string jobName, string operation, int statusCode, string? errorCode, string serviceMessage,
+        Exception? innerException = null, TimeSpan? retryAfter = null)
         : base(jobName, $"{operation} for training job '{jobName}' failed ({(statusCode == 0 ? "no response" : statusCode.ToString(System.Globalization.CultureInfo.InvariantCulture))}{(errorCode is null ? "" : " " + errorCode)}): {serviceMessage}", innerException)
     {
         Operation = operation;
         StatusCode = statusCode;
         ErrorCode = errorCode;
         ServiceMessage = serviceMessage;
+        RetryAfter = retryAfter;
     }
 
     public string Operation { get; }
@@ -79,6 +82,47 @@ public sealed class TrainingServiceException : TrainingJobException
     public int StatusCode { get; }
 
     public string? ErrorCode { get; }
+
+    public string ServiceMessage { get; }
+
+    /// <summary>The wait the service asked for (<c>Retry-After</c>), when it did.</summary>
+    public TimeSpan? RetryAfter { get; }
+
+    /// <summary>The service is throttling this caller (429): the same call succeeds later.</summary>
+    public bool IsThrottled => StatusCode == 429;
+}
+
+/// <summary>
+/// The service refused the caller's identity (401) or its permission (403). Retrying does not help;
+/// the message names the identity and the scope it needs a role on.
+/// </summary>
+public sealed class TrainingAccessDeniedException : TrainingJobException
+{
+    public TrainingAccessDeniedException(string jobName, string operation, int statusCode, string? errorCode, string identity, string scope,
+        string serviceMessage, Exception? innerException = null)
+        : base(jobName, $"{operation} for training job '{jobName}' was refused ({statusCode.ToString(System.Globalization.CultureInfo.InvariantCulture)}{(errorCode is null ? "" : " " + errorCode)}): "
+            + $"{identity} {(statusCode == 401 ? "could not authenticate to" : "has no role that allows this on")} {scope}. {serviceMessage}", innerException)
+    {
+        Operation = operation;
+        StatusCode = statusCode;
+        ErrorCode = errorCode;
+        Identity = identity;
+        Scope = scope;
+        ServiceMessage = serviceMessage;
+    }
+
+    public string Operation { get; }
+
+    /// <summary>401 (no valid token) or 403 (no role).</summary>
+    public int StatusCode { get; }
+
+    public string? ErrorCode { get; }
+
+    /// <summary>Who called, for example <c>managed identity (client id ...)</c>.</summary>
+    public string Identity { get; }
+
+    /// <summary>What it called: the resource it needs a role on.</summary>
+    public string Scope { get; }
 
     public string ServiceMessage { get; }
 }

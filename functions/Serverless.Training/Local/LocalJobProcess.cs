@@ -6,8 +6,20 @@ namespace Serverless.Training.Local;
 /// One trainer process: started with its arguments and environment, its stdout and stderr appended
 /// to the job log as they arrive, and killed with its whole process tree on request.
 /// </summary>
+/// <remarks>
+/// On Unix the trainer's stderr is joined to its stdout before it starts (<c>/bin/sh -c 'exec "$@" 2&gt;&amp;1'</c>,
+/// which replaces the shell with the trainer, so the process id stays the trainer's). Two pipes read by two
+/// readers reach the log in whatever order the readers happen to run, so an error a trainer prints to stderr
+/// just before it exits could land above its earlier progress lines, out of the log's tail; one pipe keeps
+/// the order the trainer wrote in.
+/// </remarks>
 internal sealed class LocalJobProcess : IDisposable
 {
+    private const string Shell = "/bin/sh";
+
+    /// <summary>Runs its arguments as one command with stderr joined to stdout.</summary>
+    private const string JoinOutputScript = "exec \"$@\" 2>&1";
+
     /// <summary>How long output may keep arriving after the process ended (a background child can hold the pipe open).</summary>
     private static readonly TimeSpan OutputDrainTimeout = TimeSpan.FromSeconds(5);
 
@@ -29,7 +41,8 @@ internal sealed class LocalJobProcess : IDisposable
     public static LocalJobProcess Start(string executable, IReadOnlyList<string> arguments, string workingDirectory,
         IReadOnlyDictionary<string, string> environmentVariables, string logPath)
     {
-        var startInfo = new ProcessStartInfo(executable)
+        var joined = !OperatingSystem.IsWindows() && File.Exists(Shell);
+        var startInfo = new ProcessStartInfo(joined ? Shell : executable)
         {
             WorkingDirectory = workingDirectory,
             UseShellExecute = false,
@@ -38,6 +51,11 @@ internal sealed class LocalJobProcess : IDisposable
             RedirectStandardError = true,
             CreateNoWindow = true,
         };
+        if (joined)
+        {
+            // sh -c SCRIPT NAME ARGS...: NAME becomes $0 (shown in the shell's own errors), ARGS become "$@".
+            foreach (var argument in new[] { "-c", JoinOutputScript, Path.GetFileName(executable), executable }) startInfo.ArgumentList.Add(argument);
+        }
         foreach (var argument in arguments) startInfo.ArgumentList.Add(argument);
         foreach (var (key, value) in environmentVariables) startInfo.Environment[key] = value;
 

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Diagnostics;
 
 namespace Serverless.Training.Local;
@@ -23,8 +24,10 @@ internal static class ProcessProbe
         {
             return StartTimeOf(process);
         }
-        catch (InvalidOperationException)
+        catch (Exception ex) when (ex is InvalidOperationException or Win32Exception)
         {
+            // InvalidOperationException once .NET has seen the exit; Win32Exception when the process was reaped
+            // (its /proc entry gone) before .NET recorded the exit, which a trainer that exits at once can do.
             return fallback;
         }
     }
@@ -41,8 +44,9 @@ internal static class ProcessProbe
         {
             return false;
         }
-        catch (InvalidOperationException)
+        catch (Exception ex) when (ex is InvalidOperationException or Win32Exception)
         {
+            // Ended between the lookup and reading its start time.
             return false;
         }
     }

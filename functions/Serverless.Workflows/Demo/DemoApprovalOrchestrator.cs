@@ -1,3 +1,4 @@
+using Microsoft.DurableTask;
 using Serverless.Durable;
 using Serverless.Workflows.Common;
 
@@ -20,7 +21,7 @@ public sealed class DemoApprovalOrchestrator : TaskOrchestrator<DemoInput, DemoR
     public const string Name = "DemoApproval";
     public const string ApprovalEvent = "Approval";
 
-    public override async Task<DemoResult> RunAsync(IOrchestrationContext context, DemoInput input)
+    public override async Task<DemoResult> RunAsync(TaskOrchestrationContext context, DemoInput input)
     {
         if (input.Items is < 1 or > 100_000) throw new ArgumentOutOfRangeException(nameof(input), input.Items, "items must be between 1 and 100,000");
 

@@ -1,3 +1,5 @@
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Serverless.Durable;
 using Serverless.Experiments.Events;
 using Serverless.Storage.Blobs;
@@ -13,7 +15,7 @@ public sealed class EmptyBatchException(string source) : Exception($"{source}: t
 /// orchestration that applies it. The instance id derives from the identity, so the same batch submitted twice finds
 /// its first instance instead of starting another (the aggregate's ledger would make a second one change nothing anyway).
 /// </summary>
-public sealed class EventIngestion(ExperimentDefinitionStore definitions, IBlobStore blobs, IOrchestrationClient client)
+public sealed class EventIngestion(ExperimentDefinitionStore definitions, IBlobStore blobs, DurableTaskClient client)
 {
     /// <summary>Parses, stores and schedules one batch.</summary>
     /// <exception cref="EventBatchFormatException">A JSON-array body that is not valid JSON as a whole.</exception>

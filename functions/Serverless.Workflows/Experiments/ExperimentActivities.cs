@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.DurableTask;
 using Serverless.Durable;
 using Serverless.Experiments.Events;
 using Serverless.Storage.Blobs;

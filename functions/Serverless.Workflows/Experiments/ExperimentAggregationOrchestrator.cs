@@ -1,3 +1,4 @@
+using Microsoft.DurableTask;
 using Serverless.Durable;
 using Serverless.Workflows.Common;
 
@@ -20,7 +21,7 @@ public sealed class ExperimentAggregationOrchestrator : TaskOrchestrator<Experim
 
     public static readonly TaskOptions RecomputeOptions = TaskOptions.FromRetryPolicy(new RetryPolicy(3, TimeSpan.FromSeconds(1), 2.0));
 
-    public override async Task<ExperimentAggregationResult> RunAsync(IOrchestrationContext context, ExperimentBatchInput input)
+    public override async Task<ExperimentAggregationResult> RunAsync(TaskOrchestrationContext context, ExperimentBatchInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
         if (!BatchFormats.IsKnown(input.Format)) throw new ArgumentException($"unknown batch format '{input.Format}' (expected {BatchFormats.JsonArray} or {BatchFormats.JsonLines})", nameof(input));

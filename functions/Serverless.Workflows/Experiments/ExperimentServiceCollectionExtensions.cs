@@ -8,7 +8,7 @@ public static class ExperimentServiceCollectionExtensions
 {
     /// <summary>
     /// The experiments area's services: settings from <c>Serverless:Experiments</c>, the definition store, the aggregate
-    /// store, the recomputer, the assignment service and event ingestion (which needs an IOrchestrationClient, registered by the engine).
+    /// store, the recomputer, the assignment service and event ingestion (which needs an DurableTaskClient, registered by the engine).
     /// </summary>
     public static IServiceCollection AddExperimentServices(this IServiceCollection services, IConfiguration configuration)
     {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.DurableTask;
 using Serverless.Durable;
 using Serverless.Forecasting.Aggregation;
 using Serverless.Forecasting.Configuration;
@@ -102,11 +103,14 @@ public sealed class ForecastTrainActivity(IBlobStore blobs) : TaskActivity<Train
             }, model.Info.TrainingDataHash, ForecastArtifacts.CodeVersion, Metrics: new Dictionary<string, double>
             {
                 ["model.wape"] = b.Model.Wape,
+                ["model.smape"] = b.Model.Smape,
                 ["model.pinball"] = b.Model.PinballLoss,
                 ["model.stockOutRate"] = b.Model.StockOutRateVsRecorded,
                 [$"{b.SameWeekdayLastWeek.Method}.wape"] = b.SameWeekdayLastWeek.Wape,
+                [$"{b.SameWeekdayLastWeek.Method}.smape"] = b.SameWeekdayLastWeek.Smape,
                 [$"{b.SameWeekdayLastWeek.Method}.pinball"] = b.SameWeekdayLastWeek.PinballLoss,
                 [$"{b.MeanOfLastFourSameWeekdays.Method}.wape"] = b.MeanOfLastFourSameWeekdays.Wape,
+                [$"{b.MeanOfLastFourSameWeekdays.Method}.smape"] = b.MeanOfLastFourSameWeekdays.Smape,
                 [$"{b.MeanOfLastFourSameWeekdays.Method}.pinball"] = b.MeanOfLastFourSameWeekdays.PinballLoss,
             }), cancellationToken);
         ForecastModelCache.Put(path2, ForecastArtifacts.Sha256(bytes), model);

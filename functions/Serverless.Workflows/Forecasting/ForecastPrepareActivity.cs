@@ -1,9 +1,11 @@
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
+using Microsoft.DurableTask;
 using Serverless.Durable;
 using Serverless.Forecasting.Configuration;
 using Serverless.Forecasting.Import;
 using Serverless.Storage.Blobs;
+using Serverless.Workflows.Inputs;
 
 namespace Serverless.Workflows.Forecasting;
 
@@ -13,7 +15,7 @@ namespace Serverless.Workflows.Forecasting;
 /// writes each store's rows of the window the run needs as a partition for the aggregate fan-out.
 /// Nothing is published here; a refused run stops before any store sees anything.
 /// </summary>
-public sealed class ForecastPrepareActivity(IBlobStore blobs, IConfiguration configuration, WorkflowPaths paths)
+public sealed class ForecastPrepareActivity(IBlobStore blobs, IConfiguration configuration, WorkflowPaths paths, InputFiles inputFiles)
     : TaskActivity<PrepareForecastInput, PreparedForecastRun>
 {
     public override async Task<PreparedForecastRun> RunAsync(TaskActivityContext context, PrepareForecastInput input)
@@ -77,7 +79,7 @@ public sealed class ForecastPrepareActivity(IBlobStore blobs, IConfiguration con
         var run = new PreparedForecastRun(
             ForecastArtifacts.Date(runDate), ForecastArtifacts.Date(weekStart), ForecastArtifacts.Date(weekStart.AddDays(config.HorizonDays - 1)),
             root, runKey, configJson, stores, dataset, dataHash, manifest.FirstDate, manifest.LastDate, rows, quarantine.Count,
-            settings.Training, config.Review.DeadlineHours, config.Review.DeadlinePolicy.ToString(), config.ServiceLevel);
+            settings.Training, config.Review.DeadlineHours, config.Review.DeadlinePolicy.ToString(), config.ServiceLevel, config.Review.ReminderHours);
         await blobs.WriteAsync($"{root}/run.json", ForecastArtifacts.ToJsonBytes(run with { }), BlobWriteCondition.Overwrite, cancellationToken);
         return run;
     }
@@ -88,7 +90,9 @@ public sealed class ForecastPrepareActivity(IBlobStore blobs, IConfiguration con
         {
             return (ForecastConfig.Parse(inline.GetRawText(), "input config"), "input config");
         }
-        var path = input.ConfigPath ?? settings.ConfigPath;
+        // A path from the input is untrusted: only a regular file in the input folder, up to its size limit.
+        if (input.ConfigPath is { } requested) return (ForecastConfig.Parse(inputFiles.ReadAllText(requested, "configPath"), requested), requested);
+        var path = settings.ConfigPath;
         if (path is null) return (ForecastConfig.Default, "default config");
         var full = paths.Resolve(path);
         if (!File.Exists(full)) throw new ForecastConfigException(path, [$"{path}: the config file does not exist (looked for {full})."]);

@@ -1,3 +1,4 @@
+using Microsoft.DurableTask;
 using Serverless.Durable;
 using Serverless.Forecasting.Aggregation;
 using Serverless.Forecasting.Configuration;

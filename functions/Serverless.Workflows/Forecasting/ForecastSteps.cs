@@ -29,7 +29,8 @@ public sealed record PreparedForecastRun(
     string Training,
     double DeadlineHours,
     string DeadlinePolicy,
-    double ServiceLevel);
+    double ServiceLevel,
+    double ReminderHours = 0);
 
 public sealed record AggregateStoreInput(string Root, string Store, string RunDate, string ConfigJson, string Dataset);
 

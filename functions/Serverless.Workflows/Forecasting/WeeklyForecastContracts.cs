@@ -9,7 +9,7 @@ namespace Serverless.Workflows.Forecasting;
 /// library defaults), the dataset to <c>Serverless:Forecast:Dataset</c> (else <c>builtin</c>).
 /// </summary>
 /// <param name="RunDate">The run date (yyyy-MM-dd): sales up to the day before are used.</param>
-/// <param name="ConfigPath">A forecast config file (JSON), relative to the host's working folder.</param>
+/// <param name="ConfigPath">A forecast config file (JSON) in the input folder (<c>Serverless:Inputs:Root</c>), relative to it.</param>
 /// <param name="Config">An inline forecast config (same JSON as the file); wins over <paramref name="ConfigPath"/>.</param>
 /// <param name="Seed">Overrides the model seed of the config.</param>
 /// <param name="Dataset">The dataset name in the blob store (<c>datasets/forecast/{name}/</c>).</param>
@@ -35,7 +35,7 @@ public sealed record ForecastAdjustment(string Store, string Item, int WeekUnits
 
 /// <summary>Output of <c>WeeklyForecast</c>.</summary>
 /// <param name="WeekEnd">The last day of the target week (inclusive).</param>
-/// <param name="Decision">approved | adjusted | rejected | approved-at-deadline | held-at-deadline.</param>
+/// <param name="Decision">approved | adjusted | rejected | approved-at-deadline | held-at-deadline | held-after-refused-decisions.</param>
 /// <param name="Published">One entry per store file written (or found already written); empty unless approved.</param>
 /// <param name="Artifacts">The blob folder with every artifact of the run.</param>
 public sealed record WeeklyForecastOutput(

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Microsoft.DurableTask;
 using Serverless.Durable;
 using Serverless.Workflows.Common;
 
@@ -24,8 +25,10 @@ public sealed class WeeklyForecastOrchestrator : TaskOrchestrator<WeeklyForecast
     /// <summary>Publication is retried: a store file already written by an attempt that died is found, not written again.</summary>
     public static RetryPolicy PublishRetry { get; set; } = new(3, TimeSpan.FromSeconds(2), 2.0);
 
-    public override async Task<WeeklyForecastOutput> RunAsync(IOrchestrationContext context, WeeklyForecastInput? input)
+    public override async Task<WeeklyForecastOutput> RunAsync(TaskOrchestrationContext context, WeeklyForecastInput? input)
     {
+        // Read first: an instance of a version this code has no path for fails before any step.
+        var version = WorkflowVersions.Of(context, Name);
         input ??= new WeeklyForecastInput();
         var runDate = input.RunDate ?? DefaultRunDate(context.CurrentUtcDateTime);
 
@@ -56,7 +59,9 @@ public sealed class WeeklyForecastOrchestrator : TaskOrchestrator<WeeklyForecast
             review.IsClean ? "Info" : "Warning",
             [$"/review.html?instance={context.InstanceId}", $"/api/forecasts/{context.InstanceId}/review"]));
 
-        var (decision, verdict) = await WaitForDecisionAsync(context, run, review, artifacts, deadline);
+        // Version 2 reminds the reviewers before the deadline; an instance started before it keeps waiting without one.
+        var remindAt = version >= WorkflowVersions.ReviewReminder && run.ReminderHours > 0 ? deadline.AddHours(-run.ReminderHours) : (DateTime?)null;
+        var (decision, verdict) = await WaitForDecisionAsync(context, run, review, artifacts, deadline, remindAt);
 
         var published = new List<PublishedStoreFile>();
         if (verdict is "approved" or "adjusted" or "approved-at-deadline")
@@ -85,7 +90,7 @@ public sealed class WeeklyForecastOrchestrator : TaskOrchestrator<WeeklyForecast
     /// The train step, behind one method so the job path can replace it: <c>InProcess</c> trains in an
     /// activity of this host; <c>Job</c> is where a training-job sub-orchestration goes.
     /// </summary>
-    private static Task<ForecastModelSummary> TrainAsync(IOrchestrationContext context, PreparedForecastRun run, IReadOnlyList<AggregatedStore> aggregates) =>
+    private static Task<ForecastModelSummary> TrainAsync(TaskOrchestrationContext context, PreparedForecastRun run, IReadOnlyList<AggregatedStore> aggregates) =>
         run.Training switch
         {
             ForecastTrainingMode.InProcess => context.CallActivityAsync<ForecastModelSummary>(ForecastActivityNames.Train,
@@ -95,18 +100,22 @@ public sealed class WeeklyForecastOrchestrator : TaskOrchestrator<WeeklyForecast
             _ => throw new NotSupportedException($"Serverless:Forecast:Training = {run.Training} is not available yet; use {ForecastTrainingMode.InProcess}."),
         };
 
+    /// <summary>How many refused decisions one review takes before it is held, so history stays bounded.</summary>
+    private const int MaxRefusedDecisions = 100;
+
     /// <summary>
     /// Waits for a valid decision until the deadline. A decision that is malformed or names unknown
     /// stores or items is refused (the status says why) and the wait goes on for the time left.
     /// </summary>
-    private static async Task<(ForecastReviewDecision? Decision, string Verdict)> WaitForDecisionAsync(
-        IOrchestrationContext context, PreparedForecastRun run, ForecastReviewSummary review, IReadOnlyList<StoreArtifacts> artifacts, DateTime deadline)
+    private static async Task<(ForecastReviewDecision? Decision, string Verdict)> WaitForDecisionAsync(TaskOrchestrationContext context,
+        PreparedForecastRun run, ForecastReviewSummary review, IReadOnlyList<StoreArtifacts> artifacts, DateTime deadline, DateTime? remindAt)
     {
         var detail = $"{review.Summary}; decide by {deadline:u}";
-        while (true)
+        for (var refused = 0; refused < MaxRefusedDecisions;)
         {
             context.SetCustomStatus(WorkflowStatus.Waiting("review", ReviewEvent, detail));
-            var left = deadline - context.CurrentUtcDateTime;
+            var reminding = remindAt is { } r && r > context.CurrentUtcDateTime;
+            var left = (reminding ? remindAt!.Value : deadline) - context.CurrentUtcDateTime;
             ForecastReviewDecision? received = null;
             if (left > TimeSpan.Zero)
             {
@@ -118,6 +127,16 @@ public sealed class WeeklyForecastOrchestrator : TaskOrchestrator<WeeklyForecast
                 {
                     received = null;
                 }
+            }
+            if (received is null && reminding)
+            {
+                remindAt = null;
+                await context.CallActivityAsync<bool>(ForecastActivityNames.Notify, new ForecastNotification(
+                    $"Reminder: weekly forecast {run.WeekStart} awaits review",
+                    $"Nobody has decided yet. The deadline is {deadline:u}; then the policy {run.DeadlinePolicy} applies.",
+                    "Warning",
+                    [$"/review.html?instance={context.InstanceId}", $"/api/forecasts/{context.InstanceId}/review"]));
+                continue;
             }
             if (received is null)
             {
@@ -132,8 +151,10 @@ public sealed class WeeklyForecastOrchestrator : TaskOrchestrator<WeeklyForecast
                     new ValidateDecisionInput(artifacts, normalized));
             }
             if (problems.Count == 0) return (normalized, verdict);
+            refused++;
             detail = $"refused a decision from {received.Reviewer ?? "someone"}: {string.Join("; ", problems)}. Still waiting; decide by {deadline:u}";
         }
+        return (null, "held-after-refused-decisions");
     }
 
     /// <summary>Decision names are case-insensitive; approve with adjustments is adjust, adjust without any is approve.</summary>
@@ -190,6 +211,8 @@ public sealed class WeeklyForecastOrchestrator : TaskOrchestrator<WeeklyForecast
         return verdict switch
         {
             "rejected" => new($"Weekly forecast {run.WeekStart} rejected", $"Rejected{who}; nothing was published.{comment}", "Warning"),
+            "held-after-refused-decisions" => new($"Weekly forecast {run.WeekStart} held",
+                $"{MaxRefusedDecisions} decisions were refused; nothing was published. Start a new run to review again.", "Warning"),
             "held-at-deadline" => new($"Weekly forecast {run.WeekStart} held", $"Nobody decided before the deadline and the policy ({run.DeadlinePolicy}) does not approve a flagged forecast; nothing was published. Review it and raise {ReviewEvent}.", "Warning"),
             _ when conflicts.Count > 0 => new($"Weekly forecast {run.WeekStart} published with conflicts",
                 $"{published.Count - conflicts.Count} store files published{who}; {string.Join(", ", conflicts)} already had a different order file for the week, left unchanged.{comment}", "Error"),
@@ -199,7 +222,7 @@ public sealed class WeeklyForecastOrchestrator : TaskOrchestrator<WeeklyForecast
         };
     }
 
-    private static void Status(IOrchestrationContext context, string step, int done, int total, string detail) =>
+    private static void Status(TaskOrchestrationContext context, string step, int done, int total, string detail) =>
         context.SetCustomStatus(WorkflowStatus.Progress(step, done, total, detail));
 }
 

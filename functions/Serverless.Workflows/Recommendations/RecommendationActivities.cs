@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Configuration;
+using Microsoft.DurableTask;
 using Serverless.Durable;
 using Serverless.Recommendations;
 using Serverless.Recommendations.Data;

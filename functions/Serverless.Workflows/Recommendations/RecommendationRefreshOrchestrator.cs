@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.DurableTask;
 using Serverless.Durable;
 using Serverless.Recommendations.Publishing;
 using Serverless.Recommendations.Scoring;
@@ -32,7 +33,7 @@ public sealed class RecommendationRefreshOrchestrator : TaskOrchestrator<Recomme
     private readonly SortedDictionary<string, string> _steps = new(StringComparer.Ordinal);
     private int _finished;
 
-    public override async Task<RecommendationRefreshResult> RunAsync(IOrchestrationContext context, RecommendationRefreshInput? input)
+    public override async Task<RecommendationRefreshResult> RunAsync(TaskOrchestrationContext context, RecommendationRefreshInput? input)
     {
         input ??= new RecommendationRefreshInput();
         var runId = RecommendationPaths.SafeSegment(context.InstanceId);
@@ -53,7 +54,7 @@ public sealed class RecommendationRefreshOrchestrator : TaskOrchestrator<Recomme
         return new RecommendationRefreshResult(runId, results, reportPath);
     }
 
-    private async Task<ServiceRefreshResult> RefreshServiceAsync(IOrchestrationContext context, RefreshPlan plan, string service)
+    private async Task<ServiceRefreshResult> RefreshServiceAsync(TaskOrchestrationContext context, RefreshPlan plan, string service)
     {
         ImportedData? data = null;
         SearchOutcome? search = null;
@@ -105,7 +106,7 @@ public sealed class RecommendationRefreshOrchestrator : TaskOrchestrator<Recomme
         }
         catch (TaskFailedException e)
         {
-            var reason = $"{e.TaskName} failed: {e.FailureDetails.RootMessage} The lists in service are unchanged.";
+            var reason = $"{e.TaskName} failed: {e.FailureDetails.RootMessage()} The lists in service are unchanged.";
             Finish(context, plan, service, "failed: " + reason);
             return new ServiceRefreshResult(service, ServiceRefreshOutcome.Failed, reason, model?.ListVersion,
                 evaluation?.InServiceVersion, data, model, evaluation, Search: search);
@@ -117,7 +118,7 @@ public sealed class RecommendationRefreshOrchestrator : TaskOrchestrator<Recomme
     /// path (<c>Serverless:Recommendations:Training = Job</c>) runs the TrainingJob sub-orchestration here
     /// and must give a <see cref="TrainedModel"/> in the same blob layout.
     /// </summary>
-    internal static Task<TrainedModel> TrainAsync(IOrchestrationContext context, RefreshPlan plan, TrainRequest request) => plan.Training switch
+    internal static Task<TrainedModel> TrainAsync(TaskOrchestrationContext context, RefreshPlan plan, TrainRequest request) => plan.Training switch
     {
         RecommendationTrainingMode.InProcess => context.CallActivityAsync<TrainedModel>(RecommendationActivityNames.Train, request),
         // The trainer job runs ALS; an EASE winner is a closed-form solve on the CPU, done by the activity.
@@ -127,25 +128,25 @@ public sealed class RecommendationRefreshOrchestrator : TaskOrchestrator<Recomme
         _ => throw new InvalidOperationException($"Training mode {plan.Training} is not available for recommendations."),
     };
 
-    private static Task<ShardLists> ScoreAsync(IOrchestrationContext context, RefreshPlan plan, string service, ImportedData data,
+    private static Task<ShardLists> ScoreAsync(TaskOrchestrationContext context, RefreshPlan plan, string service, ImportedData data,
         TrainedModel model, ListKind kind, Shard shard) =>
         context.CallActivityAsync<ShardLists>(RecommendationActivityNames.ScoreShard,
             new ShardRequest(plan.SettingsPath, service, model.ModelPath, data.CatalogPath, model.ListVersion, kind, shard), RetryIdempotent);
 
-    private void Step(IOrchestrationContext context, RefreshPlan plan, string service, string step)
+    private void Step(TaskOrchestrationContext context, RefreshPlan plan, string service, string step)
     {
         _steps[service] = step;
         Report(context, plan);
     }
 
-    private void Finish(IOrchestrationContext context, RefreshPlan plan, string service, string outcome)
+    private void Finish(TaskOrchestrationContext context, RefreshPlan plan, string service, string outcome)
     {
         _steps[service] = outcome;
         _finished++;
         Report(context, plan);
     }
 
-    private void Report(IOrchestrationContext context, RefreshPlan plan) =>
+    private void Report(TaskOrchestrationContext context, RefreshPlan plan) =>
         context.SetCustomStatus(WorkflowStatus.Progress("refresh", _finished, plan.Services.Count,
             string.Join("; ", _steps.Select(s => $"{s.Key}: {s.Value}"))));
 }

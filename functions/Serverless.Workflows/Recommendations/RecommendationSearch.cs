@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.DurableTask;
 using Serverless.Durable;
 using Serverless.Recommendations.Search;
 
@@ -14,7 +15,7 @@ namespace Serverless.Workflows.Recommendations;
 /// </summary>
 public static class RecommendationSearch
 {
-    public static async Task<SearchOutcome> RunAsync(IOrchestrationContext context, RefreshPlan plan, string service, ImportedData data)
+    public static async Task<SearchOutcome> RunAsync(TaskOrchestrationContext context, RefreshPlan plan, string service, ImportedData data)
     {
         var search = await context.CallActivityAsync<SearchPlan>(RecommendationActivityNames.SearchPlan,
             new SearchPlanRequest(plan.SettingsPath, service, plan.RunId, data));

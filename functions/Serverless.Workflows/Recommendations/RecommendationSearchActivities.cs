@@ -1,3 +1,4 @@
+using Microsoft.DurableTask;
 using Serverless.Durable;
 using Serverless.Recommendations.Evaluation;
 using Serverless.Recommendations.Factorization;

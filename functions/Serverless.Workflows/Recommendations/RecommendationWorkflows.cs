@@ -1,3 +1,4 @@
+using Microsoft.DurableTask;
 using Serverless.Durable;
 
 namespace Serverless.Workflows.Recommendations;

@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.Extensions.Configuration;
+using Microsoft.DurableTask;
 using Serverless.Durable;
 using Serverless.Forecasting.Modeling;
 using Serverless.Storage.Blobs;
@@ -24,10 +25,10 @@ public static class ForecastTrainingJob
     public const string PrepareName = "ForecastTrainingJobPrepare";
     public const string FinishName = "ForecastTrainingJobFinish";
 
-    public static async Task<ForecastModelSummary> TrainAsync(IOrchestrationContext context, TrainForecastInput input)
+    public static async Task<ForecastModelSummary> TrainAsync(TaskOrchestrationContext context, TrainForecastInput input)
     {
         var plan = await context.CallActivityAsync<ForecastJobPlan>(PrepareName, new ForecastJobPrepareInput(input, $"{context.InstanceId}-train"));
-        var job = await context.CallSubOrchestratorAsync<TrainingJobResult>(TrainingJobOrchestrator.Name, plan.Request, new SubOrchestrationOptions(plan.InstanceId));
+        var job = await context.CallSubOrchestratorAsync<TrainingJobResult>(TrainingJobOrchestrator.Name, plan.Request, new SubOrchestrationOptions(retry: null, instanceId: plan.InstanceId));
         return await context.CallActivityAsync<ForecastModelSummary>(FinishName, new ForecastJobFinishInput(input, plan.ModelFolder, job));
     }
 }

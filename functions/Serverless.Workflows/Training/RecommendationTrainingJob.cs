@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
+using Microsoft.DurableTask;
 using Serverless.Durable;
 using Serverless.Recommendations.Factorization;
 using Serverless.Recommendations.Publishing;
@@ -28,11 +29,11 @@ public static class RecommendationTrainingJob
     public const string PrepareName = "RecommendationTrainingJobPrepare";
     public const string FinishName = "RecommendationTrainingJobFinish";
 
-    public static async Task<TrainedModel> TrainAsync(IOrchestrationContext context, TrainRequest request)
+    public static async Task<TrainedModel> TrainAsync(TaskOrchestrationContext context, TrainRequest request)
     {
         var instanceId = $"{context.InstanceId}-train-{request.Service}";
         var plan = await context.CallActivityAsync<RecommendationJobPlan>(PrepareName, new RecommendationJobPrepareInput(request, instanceId));
-        var job = await context.CallSubOrchestratorAsync<TrainingJobResult>(TrainingJobOrchestrator.Name, plan.Request, new SubOrchestrationOptions(plan.InstanceId));
+        var job = await context.CallSubOrchestratorAsync<TrainingJobResult>(TrainingJobOrchestrator.Name, plan.Request, new SubOrchestrationOptions(retry: null, instanceId: plan.InstanceId));
         return await context.CallActivityAsync<TrainedModel>(FinishName, new RecommendationJobFinishInput(request, plan.ModelFolder, job));
     }
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using Serverless.Storage.Blobs;
 using Serverless.Storage.Blobs.FileSystem;
+using Serverless.Training.AzureMl;
 using Serverless.Training.Contract;
 
 namespace Serverless.Workflows.Training;
@@ -76,10 +77,26 @@ public sealed record TrainingJobDefaults
             Device = device,
             InstanceType = section["InstanceType"] is { Length: > 0 } type ? type.Trim() : null,
             InstanceCount = count,
-            DataUriPrefix = section["DataUriPrefix"] is { Length: > 0 } prefix ? prefix.Trim() : null,
-            TrainerUri = section["TrainerUri"] is { Length: > 0 } trainer ? trainer.Trim() : null,
+            DataUriPrefix = DataLocation(section, "DataUriPrefix"),
+            TrainerUri = DataLocation(section, "TrainerUri"),
             Monitor = TrainingJobMonitorSettings.FromConfiguration(configuration),
         };
+    }
+
+    /// <summary>
+    /// A folder URI a job can reach: <c>azureml://datastores/NAME/paths/...</c>, an <c>https://</c> blob URL, or
+    /// <c>file:</c> on this machine. Anything else is an error naming the key, at start-up rather than at the first job.
+    /// </summary>
+    private static string? DataLocation(IConfigurationSection section, string key)
+    {
+        if (section[key] is not { Length: > 0 } text || string.IsNullOrWhiteSpace(text)) return null;
+        var value = text.Trim();
+        var valid = AzureMlDatastoreUri.TryParse(value) is not null
+            || (Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttps && uri.AbsolutePath.Length > 1)
+            || value.StartsWith("file:", StringComparison.Ordinal);
+        return valid ? value : throw new InvalidOperationException(
+            $"{SectionPath}:{key} = '{value}' is not a folder a job can reach; use azureml://datastores/NAME/paths/..., "
+            + "https://ACCOUNT.blob.core.windows.net/CONTAINER/... or file:...");
     }
 
     /// <summary>The URI a job uses for a blob path: the configured prefix, else the file-system blob store's own folder.</summary>

@@ -5,12 +5,14 @@ namespace Serverless.Workflows.Training;
 
 /// <summary>
 /// How the TrainingJob sub-orchestration watches a job: the first poll interval, doubling (or the
-/// configured coefficient) up to a maximum, and how long to wait for a canceled job to wind down.
-/// The job's own timeout is <see cref="Serverless.Training.Contract.TrainingJobSpec.Timeout"/>.
+/// configured coefficient) up to a maximum; how long a job may take to start; how long a new job may
+/// read as missing; and how long to wait for a canceled job to wind down. The job's run timeout is
+/// <see cref="Serverless.Training.Contract.TrainingJobSpec.Timeout"/> (see <see cref="TrainingJobMonitor"/>).
 /// </summary>
 /// <remarks>
 /// Configuration (all optional): <c>Serverless:Training:Monitor:FirstPollInterval</c> (default 00:00:10),
-/// <c>...:MaxPollInterval</c> (00:02:00), <c>...:BackoffCoefficient</c> (2), <c>...:CancelGracePeriod</c> (00:05:00),
+/// <c>...:MaxPollInterval</c> (00:02:00), <c>...:BackoffCoefficient</c> (2), <c>...:StartTimeout</c> (01:00:00),
+/// <c>...:NotFoundGracePeriod</c> (00:02:00), <c>...:CancelGracePeriod</c> (00:05:00),
 /// <c>...:StatusAttempts</c> (3, calls of a status activity before a transient service error fails the job).
 /// </remarks>
 public sealed record TrainingJobMonitorSettings
@@ -22,6 +24,12 @@ public sealed record TrainingJobMonitorSettings
     public TimeSpan MaxPollInterval { get; init; } = TimeSpan.FromMinutes(2);
 
     public double BackoffCoefficient { get; init; } = 2.0;
+
+    /// <summary>How long a job may wait (queued, preparing, scaling the cluster up) before it runs; measured from the submission.</summary>
+    public TimeSpan StartTimeout { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>How long after the submission a job that reads as missing is asked for again rather than given up.</summary>
+    public TimeSpan NotFoundGracePeriod { get; init; } = TimeSpan.FromMinutes(2);
 
     /// <summary>After a cancel on timeout, how long to keep polling for the job to reach Canceled.</summary>
     public TimeSpan CancelGracePeriod { get; init; } = TimeSpan.FromMinutes(5);
@@ -45,6 +53,8 @@ public sealed record TrainingJobMonitorSettings
         if (FirstPollInterval <= TimeSpan.Zero) problems.Add($"firstPollInterval must be positive (was {FirstPollInterval})");
         if (MaxPollInterval < FirstPollInterval) problems.Add($"maxPollInterval ({MaxPollInterval}) must not be less than firstPollInterval ({FirstPollInterval})");
         if (!(BackoffCoefficient >= 1.0) || !double.IsFinite(BackoffCoefficient)) problems.Add($"backoffCoefficient must be 1 or more (was {BackoffCoefficient.ToString(CultureInfo.InvariantCulture)})");
+        if (StartTimeout <= TimeSpan.Zero) problems.Add($"startTimeout must be positive (was {StartTimeout})");
+        if (NotFoundGracePeriod < TimeSpan.Zero) problems.Add($"notFoundGracePeriod must not be negative (was {NotFoundGracePeriod})");
         if (CancelGracePeriod < TimeSpan.Zero) problems.Add($"cancelGracePeriod must not be negative (was {CancelGracePeriod})");
         if (StatusAttempts < 1) problems.Add($"statusAttempts must be at least 1 (was {StatusAttempts})");
         return problems;
@@ -60,6 +70,8 @@ public sealed record TrainingJobMonitorSettings
             FirstPollInterval = Duration(section, nameof(FirstPollInterval), Default.FirstPollInterval),
             MaxPollInterval = Duration(section, nameof(MaxPollInterval), Default.MaxPollInterval),
             BackoffCoefficient = Number(section, nameof(BackoffCoefficient), Default.BackoffCoefficient),
+            StartTimeout = Duration(section, nameof(StartTimeout), Default.StartTimeout),
+            NotFoundGracePeriod = Duration(section, nameof(NotFoundGracePeriod), Default.NotFoundGracePeriod),
             CancelGracePeriod = Duration(section, nameof(CancelGracePeriod), Default.CancelGracePeriod),
             StatusAttempts = (int)Number(section, nameof(StatusAttempts), Default.StatusAttempts),
         };

@@ -145,10 +145,10 @@ public sealed class ExperimentsApiTests
             }
             """;
 
-        var created = await host.Http.PutAsync("api/experiments/search-ranking", TestHost.JsonBody(definition));
-        var replaced = await host.Http.PutAsync("api/experiments/search-ranking", TestHost.JsonBody(definition));
-        var bad = await host.Http.PutAsync("api/experiments/search-ranking", TestHost.JsonBody("{\n \"control\": \"a\",\n \"start\": \"2026-11-01T00:00:00Z\",\n \"variants\": [ { \"id\": \"a\", \"weight\": 0.7 }, { \"id\": \"a\", \"weight\": 0.3 } ] }"));
-        var malformed = await host.Http.PutAsync("api/experiments/search-ranking", TestHost.JsonBody("{ nope"));
+        var created = await host.Admin.PutAsync("api/experiments/search-ranking", TestHost.JsonBody(definition));
+        var replaced = await host.Admin.PutAsync("api/experiments/search-ranking", TestHost.JsonBody(definition));
+        var bad = await host.Admin.PutAsync("api/experiments/search-ranking", TestHost.JsonBody("{\n \"control\": \"a\",\n \"start\": \"2026-11-01T00:00:00Z\",\n \"variants\": [ { \"id\": \"a\", \"weight\": 0.7 }, { \"id\": \"a\", \"weight\": 0.3 } ] }"));
+        var malformed = await host.Admin.PutAsync("api/experiments/search-ranking", TestHost.JsonBody("{ nope"));
 
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         Assert.Equal(HttpStatusCode.OK, replaced.StatusCode);

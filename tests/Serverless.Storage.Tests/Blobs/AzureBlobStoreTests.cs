@@ -2,7 +2,7 @@ using Azure;
 using Azure.Storage.Blobs;
 using Serverless.Storage.Azure.Blobs;
 using Serverless.Storage.Blobs;
-using Serverless.Storage.Tests.Emulators;
+using Serverless.Testing;
 
 namespace Serverless.Storage.Tests.Blobs;
 

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Serverless.Storage.Azure;
 using Serverless.Storage.Configuration;
 using Serverless.Storage.Documents;
-using Serverless.Storage.Tests.Emulators;
+using Serverless.Testing;
 
 namespace Serverless.Storage.Tests.Documents;
 

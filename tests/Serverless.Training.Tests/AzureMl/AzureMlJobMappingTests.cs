@@ -17,10 +17,26 @@ public sealed class AzureMlJobMappingTests
 
     [Theory]
     [InlineData("azureml:serverless-trainer:3", "/subscriptions/sub/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws/environments/serverless-trainer/versions/3")]
-    [InlineData("azureml:serverless-trainer@latest", "azureml:serverless-trainer@latest")]
     [InlineData("azureml://registries/azureml/environments/sklearn-1.5/versions/2", "azureml://registries/azureml/environments/sklearn-1.5/versions/2")]
-    public void Environments_become_ids_the_service_resolves(string environment, string expected) =>
-        Assert.Equal(expected, AzureMlJobMapping.EnvironmentId(environment, Options));
+    [InlineData("/subscriptions/sub/x/environments/e/versions/1", "/subscriptions/sub/x/environments/e/versions/1")]
+    public void Versioned_environments_and_ids_need_no_lookup(string environment, string expected)
+    {
+        var reference = AzureMlEnvironmentReference.Parse(environment);
+
+        Assert.True(reference is AzureMlEnvironmentReference.Versioned or AzureMlEnvironmentReference.Id);
+        var id = reference is AzureMlEnvironmentReference.Versioned v
+            ? $"{Options.WorkspaceId}/environments/{v.Name}/versions/{v.Version}"
+            : ((AzureMlEnvironmentReference.Id)reference).Value;
+        Assert.Equal(expected, id);
+    }
+
+    [Fact]
+    public void Only_the_latest_label_is_resolved_and_a_versionless_name_is_refused()
+    {
+        Assert.Equal(new AzureMlEnvironmentReference.Latest("serverless-trainer"), AzureMlEnvironmentReference.Parse("azureml:serverless-trainer@latest"));
+        Assert.IsType<AzureMlEnvironmentReference.Invalid>(AzureMlEnvironmentReference.Parse("azureml:serverless-trainer@stable"));
+        Assert.IsType<AzureMlEnvironmentReference.Invalid>(AzureMlEnvironmentReference.Parse("azureml:serverless-trainer"));
+    }
 
     [Fact]
     public void A_cluster_name_becomes_the_workspace_compute_id_and_an_id_passes_through()

@@ -52,11 +52,11 @@ public sealed class AzureMlTrainingJobServiceTests : IAsyncLifetime
         Assert.Equal(TrainingJobStatus.NotStarted, state.Status);
         Assert.Equal(FakeAzureMlServer.StudioUri("rec-refresh-20300106"), state.LogLocation);
 
-        var requests = _server.Requests;
+        var requests = _server.Requests.Where(r => r.IsJob).ToList();
         Assert.Equal(["GET", "PUT"], requests.Select(r => r.Method));
         var put = requests[1];
         Assert.Equal(FakeAzureMlServer.JobPath("rec-refresh-20300106"), put.Path);
-        Assert.Equal("?api-version=2025-09-01", put.Query);
+        Assert.Equal("?api-version=2026-07-01", put.Query);
         Assert.Equal($"Bearer {FakeTokenCredential.Token}", put.Authorization);
         Assert.StartsWith("application/json", put.ContentType);
         Assert.Contains("https://management.azure.com/.default", _credential.Scopes);
@@ -214,7 +214,7 @@ public sealed class AzureMlTrainingJobServiceTests : IAsyncLifetime
 
         Assert.Equal(TrainingJobStatus.NotStarted, state.Status);
         Assert.Equal([TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(1)], _waits);
-        Assert.Equal(["GET", "GET", "GET", "PUT", "PUT"], _server.Requests.Select(r => r.Method));
+        Assert.Equal(["GET", "GET", "GET", "PUT", "PUT"], _server.Requests.Where(r => r.IsJob).Select(r => r.Method));
     }
 
     [Fact]
@@ -282,7 +282,7 @@ public sealed class AzureMlTrainingJobServiceTests : IAsyncLifetime
 
         var cancel = Assert.Single(_server.Requests, r => r.IsCancel);
         Assert.Equal(FakeAzureMlServer.JobPath("endless") + "/cancel", cancel.Path);
-        Assert.Equal("?api-version=2025-09-01", cancel.Query);
+        Assert.Equal("?api-version=2026-07-01", cancel.Query);
         Assert.Equal($"Bearer {FakeTokenCredential.Token}", cancel.Authorization);
         Assert.Equal(TrainingJobStatus.CancelRequested, afterCancel.Status);
         Assert.Equal(TrainingJobStatus.Canceled, (await service.GetStatusAsync("endless")).Status);
@@ -357,18 +357,38 @@ public sealed class AzureMlTrainingJobServiceTests : IAsyncLifetime
         Assert.Contains(FakeAzureMlServer.Workspace, error.Message);
     }
 
-    [Fact]
-    public async Task A_refused_authorization_is_a_clear_service_error_not_a_retry()
+    [Theory]
+    [InlineData(401, "InvalidAuthenticationToken", "could not authenticate to")]
+    [InlineData(403, "AuthorizationFailed", "has no role that allows this on")]
+    public async Task A_refused_identity_fails_at_once_naming_the_identity_and_the_scope(int status, string code, string says)
     {
-        _server.Enqueue(new CannedResponse(r => r.Method == "GET", 403,
-            FakeAzureMlServer.Error("AuthorizationFailed", "The client does not have authorization to perform action 'jobs/read'.")));
+        const string clientId = "5f0c1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b";
+        _server.Enqueue(new CannedResponse(r => r.Method == "GET", status,
+            FakeAzureMlServer.Error(code, "The client does not have authorization to perform action 'jobs/read'.")));
+        var service = Service(_server.WorkspaceOptions() with { ManagedIdentityClientId = clientId });
 
-        var error = await Assert.ThrowsAsync<TrainingServiceException>(() => Service().GetStatusAsync("forbidden"));
+        var error = await Assert.ThrowsAsync<TrainingAccessDeniedException>(() => service.GetStatusAsync("forbidden"));
 
-        Assert.Equal(403, error.StatusCode);
-        Assert.Equal("AuthorizationFailed", error.ErrorCode);
+        Assert.Equal(status, error.StatusCode);
+        Assert.Equal(code, error.ErrorCode);
+        Assert.Contains($"the managed identity with client id {clientId} {says}", error.Message);
+        Assert.Contains(FakeAzureMlServer.WorkspaceId, error.Scope);
         Assert.Contains("jobs/read", error.Message);
         Assert.Empty(_waits);
+        Assert.Single(_server.Requests);
+    }
+
+    [Fact]
+    public async Task An_identity_without_access_is_refused_at_submit_not_after_a_timeout()
+    {
+        _server.Enqueue(new CannedResponse(r => r.IsDatastore, 403,
+            FakeAzureMlServer.Error("AuthorizationFailed", "The client does not have authorization to perform action 'datastores/read'.")));
+
+        var error = await Assert.ThrowsAsync<TrainingAccessDeniedException>(() => Service().SubmitAsync(Spec("no-access")));
+
+        Assert.Contains("Reading datastore 'workspaceblobstore'", error.Message);
+        Assert.Contains("DefaultAzureCredential", error.Identity);
+        Assert.DoesNotContain(_server.Requests, r => r.Method == "PUT");
     }
 
     private sealed class RecordingArtifactReader(string text) : ITrainingArtifactReader

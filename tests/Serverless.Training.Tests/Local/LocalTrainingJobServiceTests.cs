@@ -58,6 +58,32 @@ public sealed class LocalTrainingJobServiceTests : LocalRunnerTestBase
     }
 
     [Fact]
+    public async Task Stdout_and_stderr_reach_the_log_in_the_order_the_trainer_wrote_them()
+    {
+        // Alternating streams: with a reader per stream the log's order was whichever reader ran first.
+        var state = await RunToEndAsync(ShellJob("interleaved",
+            "i=1; while [ $i -le 200 ]; do echo \"out $i\"; echo \"err $i\" >&2; i=$((i+1)); done; echo 'matrix is singular at row 17' >&2; exit 3"));
+
+        Assert.Equal(TrainingJobStatus.Failed, state.Status);
+        var expected = Enumerable.Range(1, 200).SelectMany(i => new[] { $"out {i}", $"err {i}" }).Append("matrix is singular at row 17");
+        Assert.Equal(expected, File.ReadAllLines(state.LogLocation!));
+        Assert.EndsWith("err 200" + Environment.NewLine + "matrix is singular at row 17", state.ErrorMessage);
+    }
+
+    [Fact]
+    public async Task Trainers_that_exit_at_once_complete_even_when_they_are_gone_before_their_start_time_is_read()
+    {
+        // A trainer that exits at once can be reaped before its start time is read; that must not fail the job.
+        var states = new List<TrainingJobState>();
+        for (var i = 0; i < 150; i++)
+        {
+            states.Add(await RunToEndAsync(new TrainingJobSpec { Name = $"instant-{i}", Command = "/bin/true", Timeout = TimeSpan.FromMinutes(1) }));
+        }
+
+        Assert.All(states, s => Assert.True(s.Status == TrainingJobStatus.Completed, $"{s.Name}: {s.Status}: {s.ErrorMessage}"));
+    }
+
+    [Fact]
     public async Task A_job_that_outlives_its_timeout_is_killed_with_its_children_and_canceled()
     {
         var spec = ShellJob("slow", "sleep 120 & echo $! > \"$1/child.pid\"; wait", ["${{outputs.work}}"],

@@ -24,29 +24,44 @@ public sealed record RecordedRequest(string Method, string Path, string Query, s
     public JsonNode? Json => Body.Length == 0 ? null : JsonNode.Parse(Body);
 
     public bool IsCancel => Method == "POST" && Path.EndsWith("/cancel", StringComparison.Ordinal);
+
+    /// <summary>A request about a job (not an environment or a datastore).</summary>
+    public bool IsJob => Path.Contains("/jobs/", StringComparison.Ordinal);
+
+    public bool IsDatastore => Path.Contains("/datastores/", StringComparison.Ordinal);
 }
 
 /// <summary>A canned answer the server gives instead of its normal behaviour, once.</summary>
 public sealed record CannedResponse(Func<RecordedRequest, bool> Matches, int Status, string Body = "", IReadOnlyDictionary<string, string>? Headers = null);
 
 /// <summary>
-/// An HTTPS server on 127.0.0.1 that speaks the slice of Azure ML's jobs REST contract the client
-/// uses: PUT/GET .../workspaces/{ws}/jobs/{name}?api-version=... and POST .../cancel. Jobs move
-/// through a scripted status sequence, one step per GET; canned responses inject throttling,
-/// server errors and rejections.
+/// An HTTPS server on 127.0.0.1 that speaks the slice of Azure ML's REST contract the client uses:
+/// PUT/GET .../workspaces/{ws}/jobs/{name}?api-version=... and POST .../cancel, GET .../environments/{name}
+/// and GET .../datastores/{name}. Jobs move through a scripted status sequence, one step per GET;
+/// canned responses inject throttling, server errors and rejections. As the service does, it can hide
+/// a new job from reads for a while after its PUT, and refuses to cancel a job already CancelRequested.
 /// </summary>
 public sealed partial class FakeAzureMlServer : IAsyncDisposable
 {
     public const string Subscription = "00000000-1111-2222-3333-444444444444";
     public const string ResourceGroup = "rg-training";
     public const string Workspace = "ws-serverless";
-    public const string ApiVersion = "2025-09-01";
+    public const string ApiVersion = "2026-07-01";
+
+    /// <summary>The datastore every workspace has (and the specs of the tests use).</summary>
+    public const string DefaultDatastore = "workspaceblobstore";
 
     private readonly WebApplication _app;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, JsonObject> _jobs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Queue<string>> _scripts = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _failureMessages = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _hiddenReads = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, JsonObject> _environments = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, JsonObject> _datastores = new(StringComparer.Ordinal)
+    {
+        [DefaultDatastore] = Datastore(DefaultDatastore, "stworkspace", "azureml-blobstore-0001"),
+    };
     private readonly List<CannedResponse> _canned = [];
     private readonly ConcurrentQueue<RecordedRequest> _requests = new();
 
@@ -98,6 +113,51 @@ public sealed partial class FakeAzureMlServer : IAsyncDisposable
         lock (_gate) _canned.Add(response);
     }
 
+    /// <summary>The next <paramref name="count"/> matching requests are throttled (429) with this <c>Retry-After</c>.</summary>
+    public void Throttle(int count, string retryAfter, Func<RecordedRequest, bool>? matches = null)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            Enqueue(new CannedResponse(matches ?? (_ => true), 429, Error("TooManyRequests", "The request was throttled."),
+                new Dictionary<string, string> { ["Retry-After"] = retryAfter }));
+        }
+    }
+
+    /// <summary>After its PUT, the job answers 404 to this many reads before it becomes visible (eventual consistency).</summary>
+    public void HideAfterCreate(string jobName, int reads)
+    {
+        lock (_gate) _hiddenReads[jobName] = reads;
+    }
+
+    /// <summary>Registers an environment whose newest version is <paramref name="latestVersion"/> (null: no versions).</summary>
+    public void AddEnvironment(string name, string? latestVersion, bool archived = false)
+    {
+        var properties = new JsonObject { ["isArchived"] = archived };
+        if (latestVersion is not null) properties["latestVersion"] = latestVersion;
+        lock (_gate) _environments[name] = new JsonObject { ["id"] = $"{WorkspaceId}/environments/{name}", ["name"] = name, ["properties"] = properties };
+    }
+
+    /// <summary>Registers an identity-based blob datastore over <paramref name="container"/> of <paramref name="account"/>.</summary>
+    public void AddDatastore(string name, string account, string container, string endpoint = "core.windows.net", string protocol = "https")
+    {
+        lock (_gate) _datastores[name] = Datastore(name, account, container, endpoint, protocol);
+    }
+
+    private static JsonObject Datastore(string name, string account, string container, string endpoint = "core.windows.net", string protocol = "https") => new()
+    {
+        ["id"] = $"{WorkspaceId}/datastores/{name}",
+        ["name"] = name,
+        ["properties"] = new JsonObject
+        {
+            ["datastoreType"] = "AzureBlob",
+            ["accountName"] = account,
+            ["containerName"] = container,
+            ["endpoint"] = endpoint,
+            ["protocol"] = protocol,
+            ["credentials"] = new JsonObject { ["credentialsType"] = "None" },
+        },
+    };
+
     /// <summary>Client options that trust this server's certificate and record every retry wait.</summary>
     public AzureMlClientOptions ClientOptions(List<TimeSpan>? waits = null, TimeProvider? clock = null)
     {
@@ -140,8 +200,8 @@ public sealed partial class FakeAzureMlServer : IAsyncDisposable
         Certificate.Dispose();
     }
 
-    [GeneratedRegex(@"^/subscriptions/(?<sub>[^/]+)/resourceGroups/(?<rg>[^/]+)/providers/Microsoft\.MachineLearningServices/workspaces/(?<ws>[^/]+)/jobs/(?<name>[^/]+)(?<cancel>/cancel)?$")]
-    private static partial Regex JobRoute();
+    [GeneratedRegex(@"^/subscriptions/(?<sub>[^/]+)/resourceGroups/(?<rg>[^/]+)/providers/Microsoft\.MachineLearningServices/workspaces/(?<ws>[^/]+)/(?<kind>jobs|environments|datastores)/(?<name>[^/]+)(?<cancel>/cancel)?$")]
+    private static partial Regex WorkspaceRoute();
 
     private async Task HandleAsync(HttpContext context)
     {
@@ -182,14 +242,35 @@ public sealed partial class FakeAzureMlServer : IAsyncDisposable
             }
             if (apiVersion != ApiVersion) return (400, Error("UnsupportedApiVersion", $"api-version '{apiVersion}' is not supported."), null);
 
-            var route = JobRoute().Match(request.Path);
+            var route = WorkspaceRoute().Match(request.Path);
             if (!route.Success || route.Groups["sub"].Value != Subscription || route.Groups["ws"].Value != Workspace)
             {
                 return (404, Error("ResourceNotFound", $"No route {request.Path}."), null);
             }
 
             var name = route.Groups["name"].Value;
+            switch (route.Groups["kind"].Value)
+            {
+                case "environments" when request.Method == "GET":
+                    return _environments.TryGetValue(name, out var environment)
+                        ? (200, environment.ToJsonString(), null)
+                        : (404, Error("UserError", $"Environment container '{name}' not found in workspace '{Workspace}'."), null);
+                case "datastores" when request.Method == "GET":
+                    return _datastores.TryGetValue(name, out var datastore)
+                        ? (200, datastore.ToJsonString(), null)
+                        : (404, Error("UserError", $"Datastore '{name}' not found in workspace '{Workspace}'."), null);
+                case "jobs":
+                    break;
+                default:
+                    return (405, Error("MethodNotAllowed", $"{request.Method} {request.Path}"), null);
+            }
+
             _jobs.TryGetValue(name, out var job);
+            if (job is not null && request.Method == "GET" && _hiddenReads.TryGetValue(name, out var hidden) && hidden > 0)
+            {
+                _hiddenReads[name] = hidden - 1;
+                job = null;
+            }
             return (request.Method, route.Groups["cancel"].Success) switch
             {
                 ("PUT", false) => Create(name, request),
@@ -219,6 +300,11 @@ public sealed partial class FakeAzureMlServer : IAsyncDisposable
 
     private (int, string, IReadOnlyDictionary<string, string>?) Cancel(string name, JsonObject job)
     {
+        var status = (string?)job["properties"]!["status"];
+        if (status is "CancelRequested" or "Canceled" or "Completed" or "Failed")
+        {
+            return (409, Error("UserError", $"Job '{name}' is in state {status} and cannot be canceled."), null);
+        }
         _scripts[name] = new Queue<string>(["CancelRequested", "Canceled"]);
         return (202, "", new Dictionary<string, string> { ["Location"] = Endpoint + JobPath(name).TrimStart('/') + "/operations/cancel" });
     }

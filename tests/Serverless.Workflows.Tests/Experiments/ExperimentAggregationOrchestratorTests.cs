@@ -1,4 +1,5 @@
 using Moq;
+using Microsoft.DurableTask;
 using Serverless.Durable;
 using Serverless.Experiments.Aggregation;
 using Serverless.Workflows.Common;
@@ -14,7 +15,7 @@ public sealed class ExperimentAggregationOrchestratorTests
     [Fact]
     public async Task Applies_then_asks_each_experiment_of_the_batch_for_a_recomputation()
     {
-        var context = new Mock<IOrchestrationContext>(MockBehavior.Strict);
+        var context = new Mock<TaskOrchestrationContext>(MockBehavior.Strict);
         var statuses = new List<WorkflowStatus>();
         context.Setup(c => c.CurrentUtcDateTime).Returns(Now);
         context.Setup(c => c.SetCustomStatus(It.IsAny<object?>())).Callback<object?>(s => statuses.Add((WorkflowStatus)s!));
@@ -28,8 +29,8 @@ public sealed class ExperimentAggregationOrchestratorTests
             .ReturnsAsync(applied);
         var requests = new List<RecomputeRequest>();
         context.Setup(c => c.CallActivityAsync<RecomputeResult>(RecomputeExperimentActivity.Name, It.IsAny<object?>(), ExperimentAggregationOrchestrator.RecomputeOptions))
-            .Callback<string, object?, TaskOptions?>((_, request, _) => requests.Add((RecomputeRequest)request!))
-            .Returns<string, object?, TaskOptions?>((_, request, _) => Task.FromResult(new RecomputeResult(((RecomputeRequest)request!).ExperimentId, true, "first analysis")));
+            .Callback<TaskName, object?, TaskOptions?>((_, request, _) => requests.Add((RecomputeRequest)request!))
+            .Returns<TaskName, object?, TaskOptions?>((_, request, _) => Task.FromResult(new RecomputeResult(((RecomputeRequest)request!).ExperimentId, true, "first analysis")));
 
         var result = await new ExperimentAggregationOrchestrator().RunAsync(context.Object, input);
 
@@ -38,13 +39,13 @@ public sealed class ExperimentAggregationOrchestratorTests
         Assert.Equal(2, result.QuarantinedByReason["UnknownVariant"]);
         Assert.Equal(2, result.Recomputations.Count);
         Assert.Equal(["apply", "recompute", "done"], statuses.Select(s => s.Step));
-        Assert.True(ExperimentAggregationOrchestrator.ApplyOptions.Retry!.MaxNumberOfAttempts > 1);
+        Assert.True(ExperimentAggregationOrchestrator.ApplyOptions.Retry!.Policy!.MaxNumberOfAttempts > 1);
     }
 
     [Fact]
     public async Task An_unknown_format_fails_before_any_activity()
     {
-        var context = new Mock<IOrchestrationContext>(MockBehavior.Strict);
+        var context = new Mock<TaskOrchestrationContext>(MockBehavior.Strict);
         await Assert.ThrowsAsync<ArgumentException>(() => new ExperimentAggregationOrchestrator().RunAsync(context.Object,
             new ExperimentBatchInput("p", "sha256:x", "csv", "events.csv")));
     }

@@ -1,8 +1,10 @@
+using Serverless.Workflows.Tests.TestSupport;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.DurableTask;
 using Serverless.Durable;
 using Serverless.Durable.Embedded;
 using Serverless.Experiments.Aggregation;
@@ -107,7 +109,7 @@ internal sealed class ExperimentTestEnvironment : IAsyncDisposable
 
     public Task<ExperimentBatchApplied> ApplyAsync(ExperimentBatchInput input) =>
         ActivatorUtilities.CreateInstance<ApplyExperimentBatchActivity>(_provider)
-            .RunAsync(new TaskActivityContext(ApplyExperimentBatchActivity.Name, "test", 1), input);
+            .RunAsync(new TestActivityContext(ApplyExperimentBatchActivity.Name, "test"), input);
 
     public async ValueTask DisposeAsync()
     {

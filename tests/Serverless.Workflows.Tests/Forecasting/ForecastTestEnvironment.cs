@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Serverless.Durable;
 using Serverless.Durable.Embedded;
 using Serverless.Forecasting.Synthetic;
@@ -36,13 +38,16 @@ internal sealed class ForecastTestEnvironment : IAsyncDisposable
         """;
 
     private readonly ServiceProvider _services;
+    private readonly Action<EmbeddedEngineOptions>? _engineOptions;
 
-    private ForecastTestEnvironment(string root, ServiceProvider services, EmbeddedEngine engine, IBlobStore blobs)
+    private ForecastTestEnvironment(string root, ServiceProvider services, EmbeddedEngine engine, IBlobStore blobs,
+        Action<EmbeddedEngineOptions>? engineOptions)
     {
         Root = root;
         _services = services;
         Engine = engine;
         Blobs = blobs;
+        _engineOptions = engineOptions;
     }
 
     public string Root { get; }
@@ -60,8 +65,9 @@ internal sealed class ForecastTestEnvironment : IAsyncDisposable
     /// <param name="root">An existing folder to use (its dataset is kept), or null for a new one.</param>
     /// <param name="wrap">Wraps the blob store the activities see (to observe or break writes).</param>
     /// <param name="durable">SQLite file instead of the in-memory engine (for restarts).</param>
+    /// <param name="engine">Changes the engine's options (default version, clock) here and on every restart.</param>
     public static async Task<ForecastTestEnvironment> StartAsync(string? root = null, Func<IBlobStore, IBlobStore>? wrap = null,
-        bool durable = false, bool generate = true, IDictionary<string, string?>? settings = null)
+        bool durable = false, bool generate = true, IDictionary<string, string?>? settings = null, Action<EmbeddedEngineOptions>? engine = null)
     {
         root ??= Path.Combine(Path.GetTempPath(), "forecast-wf-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(root);
@@ -82,25 +88,32 @@ internal sealed class ForecastTestEnvironment : IAsyncDisposable
         {
             await ForecastDatasets.GenerateAsync(new FileSystemBlobStore(Path.Combine(root, "blobs")), ForecastArtifacts.DefaultDataset, Chain);
         }
-        var engine = CreateEngine(root, services, durable);
-        await engine.StartAsync();
-        return new ForecastTestEnvironment(root, services, engine, blobs);
+        var started = CreateEngine(root, services, durable, engine);
+        await started.StartAsync();
+        return new ForecastTestEnvironment(root, services, started, blobs, engine);
     }
 
-    private static EmbeddedEngine CreateEngine(string root, IServiceProvider services, bool durable) =>
-        new(ForecastingWorkflows.Register(new DurableTaskRegistry()), new EmbeddedEngineOptions
+    private static EmbeddedEngine CreateEngine(string root, IServiceProvider services, bool durable, params Action<EmbeddedEngineOptions>?[] configure)
+    {
+        var options = new EmbeddedEngineOptions
         {
             InMemory = !durable,
             DatabasePath = Path.Combine(root, "engine.db"),
             WorkerId = "forecast-tests",
             PollInterval = TimeSpan.FromMilliseconds(20),
-        }, services);
+        };
+        foreach (var change in configure) change?.Invoke(options);
+        return new EmbeddedEngine(ForecastingWorkflows.Register(new DurableTaskRegistry()), options, services);
+    }
 
-    /// <summary>Stops the engine (as a crashed or stopped host would) and starts a new one on the same database.</summary>
-    public async Task RestartEngineAsync()
+    /// <summary>
+    /// Stops the engine (as a crashed, stopped or redeployed host would) and starts a new one on the same database;
+    /// <paramref name="redeploy"/> changes the new engine's options (a new default version, as a deploy brings).
+    /// </summary>
+    public async Task RestartEngineAsync(Action<EmbeddedEngineOptions>? redeploy = null)
     {
         await Engine.DisposeAsync();
-        Engine = CreateEngine(Root, _services, durable: true);
+        Engine = CreateEngine(Root, _services, durable: true, _engineOptions, redeploy);
         await Engine.StartAsync();
     }
 
@@ -109,7 +122,7 @@ internal sealed class ForecastTestEnvironment : IAsyncDisposable
 
     public Task<string> StartRunAsync(WeeklyForecastInput? input = null, string? instanceId = null) =>
         Engine.Client.ScheduleNewOrchestrationInstanceAsync(WeeklyForecastOrchestrator.Name, input ?? Input(),
-            new StartOrchestrationOptions(instanceId));
+            new StartOrchestrationOptions(instanceId, null));
 
     public Task ReviewAsync(string instanceId, ForecastReviewDecision decision) =>
         Engine.Client.RaiseEventAsync(instanceId, WeeklyForecastOrchestrator.ReviewEvent, decision);

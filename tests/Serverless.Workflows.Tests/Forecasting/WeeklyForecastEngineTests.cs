@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Serverless.Durable;
 using Serverless.Storage.Blobs;
 using Serverless.Workflows.Common;
@@ -232,7 +234,7 @@ public sealed class WeeklyForecastEngineTests
 
         Assert.Contains("ends on 2024-05-31; a run on 2024-07-01 needs sales up to 2024-06-30", late.FailureDetails!.ErrorMessage);
         Assert.Contains("field 'serviceLevel': must be strictly between 0 and 1", bad.FailureDetails!.ErrorMessage);
-        Assert.Contains("nowhere.json: the config file does not exist", missing.FailureDetails!.ErrorMessage);
+        Assert.Contains("configPath 'nowhere.json': there is no such file in the input folder", missing.FailureDetails!.ErrorMessage);
         Assert.Empty(await env.ListAsync("stores/"));
     }
 

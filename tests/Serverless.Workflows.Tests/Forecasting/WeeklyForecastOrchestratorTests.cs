@@ -1,8 +1,10 @@
 using Moq;
+using Microsoft.DurableTask;
 using Serverless.Durable;
 using Serverless.Forecasting.Backtesting;
 using Serverless.Workflows.Common;
 using Serverless.Workflows.Forecasting;
+using Serverless.Workflows.Tests.TestSupport;
 
 namespace Serverless.Workflows.Tests.Forecasting;
 
@@ -14,7 +16,7 @@ public sealed class WeeklyForecastOrchestratorTests
 {
     private static readonly string[] StoreIds = ["S01", "S02"];
 
-    private readonly Mock<IOrchestrationContext> _context = new(MockBehavior.Strict);
+    private readonly Mock<TaskOrchestrationContext> _context = new(MockBehavior.Strict);
     private readonly List<WorkflowStatus> _statuses = [];
     private readonly List<PublishStoreInput> _published = [];
     private readonly List<ForecastNotification> _notifications = [];
@@ -28,17 +30,18 @@ public sealed class WeeklyForecastOrchestratorTests
     public WeeklyForecastOrchestratorTests()
     {
         _context.Setup(c => c.InstanceId).Returns("wf-1");
+        _context.Setup(c => c.Version).Returns(WorkflowVersions.Current);
         _context.Setup(c => c.CurrentUtcDateTime).Returns(() => _now);
         _context.Setup(c => c.SetCustomStatus(It.IsAny<object?>())).Callback<object?>(s => _statuses.Add((WorkflowStatus)s!));
         _context.Setup(c => c.CallActivityAsync<PreparedForecastRun>(ForecastActivityNames.Prepare, It.IsAny<object?>(), null))
-            .Returns<string, object?, TaskOptions?>((_, input, _) =>
+            .Returns<TaskName, object?, TaskOptions?>((_, input, _) =>
             {
                 var prepare = (PrepareForecastInput)input!;
                 return Task.FromResult(new PreparedForecastRun(prepare.RunDate, "2026-11-25", "2026-12-01", "forecast/runs/2026-11-23/k", "k", "{}",
                     StoreIds, "builtin", "hash", "2017-01-01", "2026-11-22", 1000, 0, ForecastTrainingMode.InProcess, 24, _policy, 0.95));
             });
         _context.Setup(c => c.CallActivityAsync<AggregatedStore>(ForecastActivityNames.AggregateStore, It.IsAny<object?>(), null))
-            .Returns<string, object?, TaskOptions?>((_, input, _) =>
+            .Returns<TaskName, object?, TaskOptions?>((_, input, _) =>
             {
                 var store = ((AggregateStoreInput)input!).Store;
                 return Task.FromResult(new AggregatedStore(store, $"agg/{store}.bin", $"h-{store}", 12, 1200));
@@ -46,7 +49,7 @@ public sealed class WeeklyForecastOrchestratorTests
         _context.Setup(c => c.CallActivityAsync<ForecastModelSummary>(ForecastActivityNames.Train, It.IsAny<object?>(), null))
             .ReturnsAsync(new ForecastModelSummary("model.bin", "fm-1", "model", true, "beats both", 0.95, []));
         _context.Setup(c => c.CallActivityAsync<PredictedStore>(ForecastActivityNames.PredictStore, It.IsAny<object?>(), null))
-            .Returns<string, object?, TaskOptions?>((_, input, _) =>
+            .Returns<TaskName, object?, TaskOptions?>((_, input, _) =>
             {
                 var store = ((PredictStoreInput)input!).Store;
                 return Task.FromResult(new PredictedStore(store, $"fc/{store}.json", 12, 100.5, 130));
@@ -56,31 +59,31 @@ public sealed class WeeklyForecastOrchestratorTests
         _context.Setup(c => c.CallActivityAsync<List<string>>(ForecastActivityNames.ValidateDecision, It.IsAny<object?>(), null))
             .ReturnsAsync(() => _validation);
         _context.Setup(c => c.CallActivityAsync<PublishedStoreFile>(ForecastActivityNames.PublishStore, It.IsAny<object?>(), It.IsAny<TaskOptions?>()))
-            .Returns<string, object?, TaskOptions?>((_, input, _) =>
+            .Returns<TaskName, object?, TaskOptions?>((_, input, _) =>
             {
                 var publish = (PublishStoreInput)input!;
                 lock (_published) _published.Add(publish);
                 return Task.FromResult(new PublishedStoreFile(publish.Store.Store, $"stores/{publish.Store.Store}/orders/{publish.WeekStart}.json", 12, 130, "created"));
             });
         _context.Setup(c => c.CallActivityAsync<bool>(ForecastActivityNames.Notify, It.IsAny<object?>(), null))
-            .Returns<string, object?, TaskOptions?>((_, input, _) =>
+            .Returns<TaskName, object?, TaskOptions?>((_, input, _) =>
             {
                 _notifications.Add((ForecastNotification)input!);
                 return Task.FromResult(true);
             });
-        _context.Setup(c => c.WaitForExternalEvent<ForecastReviewDecision>(WeeklyForecastOrchestrator.ReviewEvent, It.IsAny<TimeSpan>()))
-            .Returns<string, TimeSpan>((_, timeout) =>
+        // Each wait takes the next queued decision half an hour in, or reaches its deadline when none is left.
+        _context.SetupEventWaits<ForecastReviewDecision>(WeeklyForecastOrchestrator.ReviewEvent, timeout =>
+        {
+            _waits.Add(timeout);
+            var next = _events.Count > 0 ? _events.Dequeue() : null;
+            if (next is null)
             {
-                _waits.Add(timeout);
-                var next = _events.Count > 0 ? _events.Dequeue() : null;
-                if (next is null)
-                {
-                    _now += timeout;
-                    return Task.FromException<ForecastReviewDecision>(new TaskCanceledException());
-                }
-                _now += TimeSpan.FromMinutes(30);
-                return Task.FromResult(next);
-            });
+                _now += timeout;
+                return EventOutcome<ForecastReviewDecision>.TimesOut;
+            }
+            _now += TimeSpan.FromMinutes(30);
+            return EventOutcome<ForecastReviewDecision>.Arrives(next);
+        });
     }
 
     private Task<WeeklyForecastOutput> RunAsync(WeeklyForecastInput? input = null) =>
@@ -225,11 +228,12 @@ public sealed class WeeklyForecastOrchestratorTests
     public async Task A_failed_step_fails_the_run_before_anything_is_published()
     {
         _context.Setup(c => c.CallActivityAsync<ForecastModelSummary>(ForecastActivityNames.Train, It.IsAny<object?>(), null))
-            .ThrowsAsync(new TaskFailedException(ForecastActivityNames.Train, 3, new TaskFailureDetails("InvalidOperationException", "no rows", null)));
+            .ThrowsAsync(new TaskFailedException(ForecastActivityNames.Train, 3, new TaskFailureDetails("InvalidOperationException", "no rows", null, null, null)));
 
         await Assert.ThrowsAsync<TaskFailedException>(() => RunAsync());
 
         Assert.Empty(_published);
-        _context.Verify(c => c.WaitForExternalEvent<ForecastReviewDecision>(It.IsAny<string>(), It.IsAny<TimeSpan>()), Times.Never);
+        _context.Verify(c => c.WaitForExternalEvent<ForecastReviewDecision>(It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Never);
+        Assert.Empty(_waits);
     }
 }

@@ -1,4 +1,7 @@
+using Serverless.Workflows.Tests.TestSupport;
 using System.Text.Json;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Serverless.Durable;
 using Serverless.Recommendations.Publishing;
 using Serverless.Storage.Blobs;
@@ -219,7 +222,7 @@ public sealed class RecommendationRefreshEngineTests
         var pointer = (await new RecommendationArtifacts(env.Blobs, env.Documents).ReadPointerAsync(Service, default))!;
         for (var i = 0; i < 2; i++)
         {
-            await publish.RunAsync(new TaskActivityContext(RecommendationActivityNames.PublishShard, "test", 1),
+            await publish.RunAsync(new TestActivityContext(RecommendationActivityNames.PublishShard, "test"),
                 new PublishShardRequest(Service, pointer.Version, ListKind.UserItems, pointer.UserShardPaths[0]));
         }
         var after = await env.SnapshotAsync(Service);

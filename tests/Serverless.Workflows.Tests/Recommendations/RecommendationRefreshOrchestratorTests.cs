@@ -1,4 +1,5 @@
 using Moq;
+using Microsoft.DurableTask;
 using Serverless.Durable;
 using Serverless.Recommendations.Evaluation;
 using Serverless.Recommendations.Factorization;
@@ -14,7 +15,7 @@ namespace Serverless.Workflows.Tests.Recommendations;
 public sealed class RecommendationRefreshOrchestratorTests
 {
     private static readonly DateTime Now = new(2026, 3, 2, 18, 0, 0, DateTimeKind.Utc);
-    private readonly Mock<IOrchestrationContext> _context = new(MockBehavior.Strict);
+    private readonly Mock<TaskOrchestrationContext> _context = new(MockBehavior.Strict);
     private readonly List<WorkflowStatus> _statuses = [];
     private readonly List<ShardRequest> _shards = [];
     private readonly List<PublishShardRequest> _published = [];
@@ -30,10 +31,10 @@ public sealed class RecommendationRefreshOrchestratorTests
         _context.Setup(c => c.SetCustomStatus(It.IsAny<object?>())).Callback<object?>(s => _statuses.Add((WorkflowStatus)s!));
         Plan("jobs", "careers");
         _context.Setup(c => c.CallActivityAsync<ImportedData>(RecommendationActivityNames.Import, It.IsAny<object?>(), It.IsAny<TaskOptions?>()))
-            .Returns<string, object?, TaskOptions?>((_, input, _) => Task.FromResult(Data(((ServiceStep)input!).Service)));
+            .Returns<TaskName, object?, TaskOptions?>((_, input, _) => Task.FromResult(Data(((ServiceStep)input!).Service)));
         SearchPlanned(searching: false);
         _context.Setup(c => c.CallActivityAsync<SearchTrialResult>(RecommendationActivityNames.SearchTrial, It.IsAny<object?>(), It.IsAny<TaskOptions?>()))
-            .Returns<string, object?, TaskOptions?>((_, input, _) =>
+            .Returns<TaskName, object?, TaskOptions?>((_, input, _) =>
             {
                 var request = (SearchTrialRequest)input!;
                 _trials.Add(request);
@@ -42,14 +43,14 @@ public sealed class RecommendationRefreshOrchestratorTests
                 return Task.FromResult(new SearchTrialResult(request.Trial.Index, request.Trial.Recipe, request.Trial.IsDefaults, new MetricSet(10, 50, 0, 0, ndcg, 0, 0), 10));
             });
         _context.Setup(c => c.CallActivityAsync<SearchOutcome>(RecommendationActivityNames.SearchSelect, It.IsAny<object?>(), It.IsAny<TaskOptions?>()))
-            .Returns<string, object?, TaskOptions?>((_, input, _) =>
+            .Returns<TaskName, object?, TaskOptions?>((_, input, _) =>
             {
                 var request = (SearchSelectRequest)input!;
                 var summary = SearchSummary.Select("validation", 100, 25, request.Plan.Trials.Count, request.StoppedBy, request.Results);
                 return Task.FromResult(new SearchOutcome(summary.WinnerRecipe, summary, "search.json", "split.bin", "latest-25%", "no model in service", null, null));
             });
         _context.Setup(c => c.CallActivityAsync<TrainedModel>(RecommendationActivityNames.Train, It.IsAny<object?>(), It.IsAny<TaskOptions?>()))
-            .Returns<string, object?, TaskOptions?>((_, input, _) =>
+            .Returns<TaskName, object?, TaskOptions?>((_, input, _) =>
             {
                 _trained.Add((TrainRequest)input!);
                 return Task.FromResult(Model(((TrainRequest)input!).Service));
@@ -57,16 +58,16 @@ public sealed class RecommendationRefreshOrchestratorTests
         Gate("jobs", publish: true);
         Gate("careers", publish: true);
         _context.Setup(c => c.CallActivityAsync<ShardLists>(RecommendationActivityNames.ScoreShard, It.IsAny<object?>(), It.IsAny<TaskOptions?>()))
-            .Returns<string, object?, TaskOptions?>((_, input, _) =>
+            .Returns<TaskName, object?, TaskOptions?>((_, input, _) =>
             {
                 var request = (ShardRequest)input!;
                 _shards.Add(request);
                 return Task.FromResult(new ShardLists(request.Kind, request.Shard.Index, $"{request.Service}/{request.Kind}-{request.Shard.Index}", request.Shard.Count));
             });
         _context.Setup(c => c.CallActivityAsync<int>(RecommendationActivityNames.PublishShard, It.IsAny<object?>(), It.IsAny<TaskOptions?>()))
-            .Returns<string, object?, TaskOptions?>((_, input, _) => { _published.Add((PublishShardRequest)input!); return Task.FromResult(1); });
+            .Returns<TaskName, object?, TaskOptions?>((_, input, _) => { _published.Add((PublishShardRequest)input!); return Task.FromResult(1); });
         _context.Setup(c => c.CallActivityAsync<PublicationSummary>(RecommendationActivityNames.Activate, It.IsAny<object?>(), It.IsAny<TaskOptions?>()))
-            .Returns<string, object?, TaskOptions?>((_, input, _) =>
+            .Returns<TaskName, object?, TaskOptions?>((_, input, _) =>
             {
                 var request = (ActivateRequest)input!;
                 _activated.Add(request);
@@ -85,7 +86,7 @@ public sealed class RecommendationRefreshOrchestratorTests
 
     private void SearchPlanned(bool searching, double? maxSeconds = null) =>
         _context.Setup(c => c.CallActivityAsync<SearchPlan>(RecommendationActivityNames.SearchPlan, It.IsAny<object?>(), It.IsAny<TaskOptions?>()))
-            .Returns<string, object?, TaskOptions?>((_, input, _) => Task.FromResult(new SearchPlan(((SearchPlanRequest)input!).Service, "split.bin", "latest-25%",
+            .Returns<TaskName, object?, TaskOptions?>((_, input, _) => Task.FromResult(new SearchPlan(((SearchPlanRequest)input!).Service, "split.bin", "latest-25%",
                 "no model in service", null, null, "validation-latest-25%", 100, 25, searching ? SevenTrials : SevenTrials.Take(1).ToArray(), 3, maxSeconds, searching)));
 
     private static ImportedData Data(string service) =>
@@ -147,10 +148,10 @@ public sealed class RecommendationRefreshOrchestratorTests
         _context.Setup(c => c.CallActivityAsync<ImportedData>(RecommendationActivityNames.Import,
                 It.Is<object?>(o => ((ServiceStep)o!).Service == "careers"), It.IsAny<TaskOptions?>()))
             .ThrowsAsync(new TaskFailedException(RecommendationActivityNames.Import, 3,
-                new TaskFailureDetails("System.IO.InvalidDataException", "interactions.csv:2: weight: 'abc' is not a number")));
+                new TaskFailureDetails("System.IO.InvalidDataException", "interactions.csv:2: weight: 'abc' is not a number", null, null, null)));
         ReportRequest? report = null;
         _context.Setup(c => c.CallActivityAsync<string>(RecommendationActivityNames.Report, It.IsAny<object?>(), It.IsAny<TaskOptions?>()))
-            .Callback<string, object?, TaskOptions?>((_, input, _) => report = (ReportRequest)input!)
+            .Callback<TaskName, object?, TaskOptions?>((_, input, _) => report = (ReportRequest)input!)
             .ReturnsAsync("report.json");
 
         var result = await new RecommendationRefreshOrchestrator().RunAsync(_context.Object, new RecommendationRefreshInput(["careers", "jobs"]));
@@ -171,7 +172,7 @@ public sealed class RecommendationRefreshOrchestratorTests
     {
         PlanRequest? plan = null;
         _context.Setup(c => c.CallActivityAsync<RefreshPlan>(RecommendationActivityNames.Plan, It.IsAny<object?>(), It.IsAny<TaskOptions?>()))
-            .Callback<string, object?, TaskOptions?>((_, input, _) => plan = (PlanRequest)input!)
+            .Callback<TaskName, object?, TaskOptions?>((_, input, _) => plan = (PlanRequest)input!)
             .ReturnsAsync(new RefreshPlan("run_1", "s.json", "test", RecommendationTrainingMode.InProcess, ["jobs"], 100, 50));
 
         var result = await new RecommendationRefreshOrchestrator().RunAsync(_context.Object, new RecommendationRefreshInput(["jobs"], Seed: 9));
@@ -237,7 +238,7 @@ public sealed class RecommendationRefreshOrchestratorTests
         await new RecommendationRefreshOrchestrator().RunAsync(_context.Object, null);
 
         _context.Verify(c => c.CallActivityAsync<ShardLists>(RecommendationActivityNames.ScoreShard, It.IsAny<object?>(),
-            It.Is<TaskOptions?>(o => o != null && o.Retry != null && o.Retry.MaxNumberOfAttempts == 3)), Times.Exactly(12));
+            It.Is<TaskOptions?>(o => o != null && o.Retry != null && o.Retry.Policy!.MaxNumberOfAttempts == 3)), Times.Exactly(12));
         _context.Verify(c => c.CallActivityAsync<int>(RecommendationActivityNames.PublishShard, It.IsAny<object?>(),
             It.Is<TaskOptions?>(o => o != null && o.Retry != null)), Times.Exactly(12));
         _context.Verify(c => c.CallActivityAsync<RefreshPlan>(RecommendationActivityNames.Plan, It.IsAny<object?>(), null), Times.Once);

@@ -26,6 +26,19 @@ public sealed class TrainingJobDefaultsTests
         Assert.Equal("serverless-trainer", defaults.Command);
         Assert.Equal(TimeSpan.FromSeconds(5), defaults.Monitor.FirstPollInterval);
         Assert.Equal(TimeSpan.FromMinutes(2), defaults.Monitor.MaxPollInterval);
+        Assert.Equal(TimeSpan.FromHours(1), defaults.Monitor.StartTimeout);
+        Assert.Equal(TimeSpan.FromMinutes(2), defaults.Monitor.NotFoundGracePeriod);
+    }
+
+    [Fact]
+    public void The_data_locations_infra_sets_are_accepted()
+    {
+        var defaults = TrainingJobDefaults.FromConfiguration(Config(
+            ("Serverless:Training:DataUriPrefix", "azureml://datastores/serverless/paths/"),
+            ("Serverless:Training:TrainerUri", "azureml://datastores/training/paths/trainer/0123456789abcdef/")));
+
+        Assert.Equal("azureml://datastores/serverless/paths/", defaults.DataUriPrefix);
+        Assert.Equal("azureml://datastores/training/paths/trainer/0123456789abcdef/", defaults.TrainerUri);
     }
 
     [Theory]
@@ -33,6 +46,10 @@ public sealed class TrainingJobDefaultsTests
     [InlineData("Serverless:Training:Device", "tpu", "Serverless:Training:Device = 'tpu'")]
     [InlineData("Serverless:Training:InstanceCount", "0", "Serverless:Training:InstanceCount = '0'")]
     [InlineData("Serverless:Training:Monitor:MaxPollInterval", "00:00:01", "maxPollInterval")]
+    [InlineData("Serverless:Training:Monitor:StartTimeout", "00:00:00", "startTimeout must be positive")]
+    [InlineData("Serverless:Training:Monitor:NotFoundGracePeriod", "-00:01:00", "notFoundGracePeriod must not be negative")]
+    [InlineData("Serverless:Training:DataUriPrefix", "azureml://datastores/serverless/", "Serverless:Training:DataUriPrefix = 'azureml://datastores/serverless/' is not a folder a job can reach")]
+    [InlineData("Serverless:Training:TrainerUri", "serverless/trainer/v1", "Serverless:Training:TrainerUri = 'serverless/trainer/v1' is not a folder a job can reach")]
     public void A_bad_setting_is_an_error_naming_its_key(string key, string value, string expected)
     {
         var ex = Assert.Throws<InvalidOperationException>(() => TrainingJobDefaults.FromConfiguration(Config((key, value))));

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Serverless.Durable;
 using Serverless.Durable.Embedded;
 using Serverless.Training;

@@ -1,4 +1,6 @@
+using Serverless.Workflows.Tests.TestSupport;
 using Moq;
+using Microsoft.DurableTask;
 using Serverless.Durable;
 using Serverless.Training;
 using Serverless.Training.Configuration;
@@ -18,7 +20,7 @@ public sealed class TrainingJobOrchestratorTests
     private const string InstanceId = "refresh-2026-11-23-train-als";
     private static readonly DateTime Start = new(2026, 11, 23, 1, 0, 0, DateTimeKind.Utc);
 
-    private readonly Mock<IOrchestrationContext> _context = new(MockBehavior.Strict);
+    private readonly Mock<TaskOrchestrationContext> _context = new(MockBehavior.Strict);
     private readonly Mock<ITrainingJobService> _service = new(MockBehavior.Strict);
     private readonly List<DateTime> _timers = [];
     private readonly List<WorkflowStatus> _statuses = [];
@@ -39,9 +41,9 @@ public sealed class TrainingJobOrchestratorTests
                 _now = fireAt;
                 return Task.CompletedTask;
             });
-        Route<TrainingJobSpec, TrainingJobState>(SubmitTrainingJobActivity.Name, new SubmitTrainingJobActivity(backend));
-        Route<string, TrainingJobState>(GetTrainingJobStatusActivity.Name, new GetTrainingJobStatusActivity(backend));
-        Route<string, TrainingJobState>(CancelTrainingJobActivity.Name, new CancelTrainingJobActivity(backend));
+        Route<TrainingJobSpec, TrainingJobAnswer>(SubmitTrainingJobActivity.Name, new SubmitTrainingJobActivity(backend));
+        Route<string, TrainingJobAnswer>(GetTrainingJobStatusActivity.Name, new GetTrainingJobStatusActivity(backend));
+        Route<string, TrainingJobAnswer>(CancelTrainingJobActivity.Name, new CancelTrainingJobActivity(backend));
         Route<string, TrainingJobOutputs>(CollectTrainingJobOutputsActivity.Name, new CollectTrainingJobOutputsActivity(backend));
     }
 
@@ -62,12 +64,12 @@ public sealed class TrainingJobOrchestratorTests
     private void Route<TIn, TOut>(string name, TaskActivity<TIn, TOut> activity)
     {
         _context.Setup(c => c.CallActivityAsync<TOut>(name, It.IsAny<object?>(), It.IsAny<TaskOptions?>()))
-            .Returns<string, object?, TaskOptions?>(async (_, input, _) =>
+            .Returns<TaskName, object?, TaskOptions?>(async (_, input, _) =>
             {
                 _calls.Add(name);
                 try
                 {
-                    return await activity.RunAsync(new TaskActivityContext(name, InstanceId, _calls.Count), (TIn)input!);
+                    return await activity.RunAsync(new TestActivityContext(name, InstanceId), (TIn)input!);
                 }
                 catch (Exception ex)
                 {
@@ -196,11 +198,12 @@ public sealed class TrainingJobOrchestratorTests
         Assert.Equal(TrainingJobStatus.Canceled, ex.Status);
         Assert.Contains("did not finish within its timeout of 00:05:00", ex.Message);
         _service.Verify(s => s.CancelAsync(JobName, It.IsAny<CancellationToken>()), Times.Once);
-        // Polls at 10, 30, 70, 150, 270 s; the last timer before the cancel is clamped to the deadline (300 s).
-        var deadline = Start.AddMinutes(5);
+        // Submitted Queued, seen Running at the first poll (10 s): the 5 minutes run from there. Polls at
+        // 10, 30, 70, 150, 270 s; the last timer before the cancel is clamped to the deadline (310 s).
+        var deadline = Start.AddSeconds(10).AddMinutes(5);
         var beforeCancel = _timers.TakeWhile(t => t <= deadline).ToList();
         Assert.Equal(deadline, beforeCancel[^1]);
-        Assert.Equal([10, 30, 70, 150, 270, 300], beforeCancel.Select(t => (t - Start).TotalSeconds));
+        Assert.Equal([10, 30, 70, 150, 270, 310], beforeCancel.Select(t => (t - Start).TotalSeconds));
         // After the cancel, polling resumed until the job was Canceled.
         Assert.Equal(CancelTrainingJobActivity.Name, _calls[^2]);
         Assert.Equal(GetTrainingJobStatusActivity.Name, _calls[^1]);
@@ -248,7 +251,7 @@ public sealed class TrainingJobOrchestratorTests
         var activity = new SubmitTrainingJobActivity(new TrainingBackend(TrainingMode.InProcess, null));
 
         var ex = await Assert.ThrowsAsync<InvalidOperationException>(() =>
-            activity.RunAsync(new TaskActivityContext(SubmitTrainingJobActivity.Name, InstanceId, 1), Spec()));
+            activity.RunAsync(new TestActivityContext(SubmitTrainingJobActivity.Name, InstanceId), Spec()));
 
         Assert.Contains("Serverless:Training:Mode is InProcess", ex.Message);
     }
@@ -258,10 +261,12 @@ public sealed class TrainingJobOrchestratorTests
     {
         var policy = TrainingJobOrchestrator.CallOptions(TrainingJobMonitorSettings.Default).Retry!;
 
-        Assert.Equal(3, policy.MaxNumberOfAttempts);
-        Assert.True(policy.HandleFailure!.Invoke(TaskFailureDetails.FromException(new TrainingServiceException(JobName, "Read status", 503, null, "busy"))));
-        Assert.False(policy.HandleFailure!.Invoke(TaskFailureDetails.FromException(new TrainingJobRejectedException(JobName, 400, null, "bad"))));
-        Assert.False(policy.HandleFailure!.Invoke(TaskFailureDetails.FromException(new TrainingJobNotFoundException(JobName, "ws"))));
+        Assert.Equal(3, policy.Policy!.MaxNumberOfAttempts);
+        Assert.True(policy.Policy!.Handles(TaskFailureDetails.FromException(new TrainingServiceException(JobName, "Read status", 503, null, "busy"))));
+        Assert.False(policy.Policy!.Handles(TaskFailureDetails.FromException(new TrainingJobRejectedException(JobName, 400, null, "bad"))));
+        Assert.False(policy.Policy!.Handles(TaskFailureDetails.FromException(
+            new TrainingAccessDeniedException(JobName, "Reading", 403, "AuthorizationFailed", "the managed identity with client id x", "workspace ws", "no role"))));
+        Assert.False(policy.Policy!.Handles(TaskFailureDetails.FromException(new TrainingJobNotFoundException(JobName, "ws"))));
     }
 
     [Fact]
@@ -274,5 +279,177 @@ public sealed class TrainingJobOrchestratorTests
 
         Assert.Contains("firstPollInterval must be positive", ex.Message);
         Assert.Empty(_calls);
+    }
+
+    private static TrainingServiceException Throttled(TimeSpan? retryAfter) =>
+        new(JobName, "Reading", 429, "TooManyRequests", "The request was throttled.", retryAfter: retryAfter);
+
+    private void Completes() =>
+        _service.Setup(s => s.GetOutputsAsync(JobName, It.IsAny<CancellationToken>()))
+            .ReturnsAsync(new TrainingJobOutputs(JobName, new Dictionary<string, string> { ["model"] = "m" }));
+
+    [Fact]
+    public async Task A_job_that_reads_as_missing_right_after_its_submit_is_asked_for_again()
+    {
+        _service.Setup(s => s.SubmitAsync(It.IsAny<TrainingJobSpec>(), It.IsAny<CancellationToken>())).ReturnsAsync(State(TrainingJobStatus.NotStarted));
+        _service.SetupSequence(s => s.GetStatusAsync(JobName, It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new TrainingJobNotFoundException(JobName, "ws"))
+            .ThrowsAsync(new TrainingJobNotFoundException(JobName, "ws"))
+            .ReturnsAsync(State(TrainingJobStatus.Running))
+            .ReturnsAsync(State(TrainingJobStatus.Completed));
+        Completes();
+
+        var result = await new TrainingJobOrchestrator().RunAsync(_context.Object, new TrainingJobRequest(Spec()));
+
+        Assert.Equal(2, result.Polls);
+        // Missing reads are asked again after the first poll interval; the back-off starts with the first real state.
+        Assert.Equal([10, 20, 30, 50], _timers.Select(t => (t - Start).TotalSeconds));
+    }
+
+    [Fact]
+    public async Task A_job_still_missing_after_the_grace_period_fails_the_orchestration()
+    {
+        _service.Setup(s => s.SubmitAsync(It.IsAny<TrainingJobSpec>(), It.IsAny<CancellationToken>())).ReturnsAsync(State(TrainingJobStatus.NotStarted));
+        _service.Setup(s => s.GetStatusAsync(JobName, It.IsAny<CancellationToken>())).ThrowsAsync(new TrainingJobNotFoundException(JobName, "workspace ws"));
+        var monitor = new TrainingJobMonitorSettings { NotFoundGracePeriod = TimeSpan.FromMinutes(1) };
+
+        var ex = await Assert.ThrowsAsync<TrainingJobFailedException>(() =>
+            new TrainingJobOrchestrator().RunAsync(_context.Object, new TrainingJobRequest(Spec(), monitor)));
+
+        Assert.Contains("cannot be found: the service has not known the job for 60 s since its submission", ex.Message);
+        Assert.Equal(Start.AddMinutes(1), _timers[^1]);
+        _service.Verify(s => s.CancelAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Never);
+    }
+
+    [Fact]
+    public async Task Throttling_for_longer_than_an_hour_is_waited_out_on_timers_as_the_service_asks()
+    {
+        _service.Setup(s => s.SubmitAsync(It.IsAny<TrainingJobSpec>(), It.IsAny<CancellationToken>())).ReturnsAsync(State(TrainingJobStatus.Running));
+        var statuses = _service.SetupSequence(s => s.GetStatusAsync(JobName, It.IsAny<CancellationToken>()));
+        for (var i = 0; i < 20; i++) statuses = statuses.ThrowsAsync(Throttled(TimeSpan.FromMinutes(5)));
+        statuses.ReturnsAsync(State(TrainingJobStatus.Completed));
+        Completes();
+
+        var result = await new TrainingJobOrchestrator().RunAsync(_context.Object, new TrainingJobRequest(Spec(TimeSpan.FromHours(2))));
+
+        Assert.Equal(JobName, result.Name);
+        var gaps = _timers.Select((t, i) => (t - (i == 0 ? Start : _timers[i - 1])).TotalSeconds).ToArray();
+        Assert.Equal(10, gaps[0]);
+        Assert.All(gaps.Skip(1), gap => Assert.Equal(300, gap));
+        Assert.Equal(21, _timers.Count);
+        _service.Verify(s => s.CancelAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Never);
+    }
+
+    [Fact]
+    public async Task Throttling_that_outlasts_the_deadline_ends_in_a_cancel_at_the_deadline()
+    {
+        _service.Setup(s => s.SubmitAsync(It.IsAny<TrainingJobSpec>(), It.IsAny<CancellationToken>())).ReturnsAsync(State(TrainingJobStatus.Running));
+        var canceled = false;
+        _service.Setup(s => s.GetStatusAsync(JobName, It.IsAny<CancellationToken>()))
+            .Returns(() => canceled ? Task.FromResult(State(TrainingJobStatus.Canceled)) : Task.FromException<TrainingJobState>(Throttled(TimeSpan.FromMinutes(7))));
+        _service.Setup(s => s.CancelAsync(JobName, It.IsAny<CancellationToken>()))
+            .Callback(() => canceled = true)
+            .ReturnsAsync(State(TrainingJobStatus.CancelRequested));
+
+        var ex = await Assert.ThrowsAsync<TrainingJobFailedException>(() =>
+            new TrainingJobOrchestrator().RunAsync(_context.Object, new TrainingJobRequest(Spec(TimeSpan.FromMinutes(30)))));
+
+        Assert.Contains("did not finish within its timeout of 00:30:00", ex.Message);
+        var deadline = Start.AddMinutes(30);
+        Assert.Contains(deadline, _timers);
+        Assert.DoesNotContain(_timers, t => t > deadline && !canceled);
+        _service.Verify(s => s.CancelAsync(JobName, It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    [Fact]
+    public async Task A_throttled_submit_is_submitted_again_after_the_wait()
+    {
+        _service.SetupSequence(s => s.SubmitAsync(It.IsAny<TrainingJobSpec>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(Throttled(TimeSpan.FromSeconds(90)))
+            .ReturnsAsync(State(TrainingJobStatus.Completed));
+        Completes();
+
+        await new TrainingJobOrchestrator().RunAsync(_context.Object, new TrainingJobRequest(Spec()));
+
+        Assert.Equal([Start.AddSeconds(90)], _timers);
+        Assert.Equal([SubmitTrainingJobActivity.Name, SubmitTrainingJobActivity.Name, CollectTrainingJobOutputsActivity.Name], _calls);
+    }
+
+    [Fact]
+    public async Task An_identity_without_access_fails_at_submit_naming_it_without_retries()
+    {
+        _service.Setup(s => s.SubmitAsync(It.IsAny<TrainingJobSpec>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new TrainingAccessDeniedException(JobName, "Reading datastore 'serverless'", 403, "AuthorizationFailed",
+                "the managed identity with client id 5f0c1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b", "Azure ML workspace 'ws'", "no datastores/read"));
+
+        var ex = await Assert.ThrowsAsync<TrainingJobFailedException>(() =>
+            new TrainingJobOrchestrator().RunAsync(_context.Object, new TrainingJobRequest(Spec())));
+
+        Assert.Contains("was not submitted", ex.Message);
+        Assert.Contains("the managed identity with client id 5f0c1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b has no role that allows this on Azure ML workspace 'ws'", ex.Message);
+        Assert.Empty(_timers);
+        Assert.False(TrainingJobOrchestrator.CallOptions(TrainingJobMonitorSettings.Default).Retry!.Policy!
+            .Handles(TaskFailureDetails.FromException(new TrainingAccessDeniedException(JobName, "Reading", 401, null, "x", "y", "z"))));
+    }
+
+    [Fact]
+    public async Task Time_in_the_queue_does_not_count_against_the_run_timeout()
+    {
+        // 50 minutes queued while the cluster scales up, then 100 minutes running, with a 2-hour run timeout.
+        _service.Setup(s => s.SubmitAsync(It.IsAny<TrainingJobSpec>(), It.IsAny<CancellationToken>())).ReturnsAsync(State(TrainingJobStatus.Queued));
+        _service.Setup(s => s.GetStatusAsync(JobName, It.IsAny<CancellationToken>()))
+            .ReturnsAsync(() => State(_now < Start.AddMinutes(50) ? TrainingJobStatus.Queued
+                : _now < Start.AddMinutes(150) ? TrainingJobStatus.Running : TrainingJobStatus.Completed));
+        Completes();
+
+        var result = await new TrainingJobOrchestrator().RunAsync(_context.Object, new TrainingJobRequest(Spec(TimeSpan.FromHours(2))));
+
+        Assert.True(result.CompletedAtUtc >= Start.AddMinutes(150));
+        _service.Verify(s => s.CancelAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Never);
+    }
+
+    [Fact]
+    public async Task A_job_that_never_starts_is_canceled_at_the_start_deadline()
+    {
+        _service.Setup(s => s.SubmitAsync(It.IsAny<TrainingJobSpec>(), It.IsAny<CancellationToken>())).ReturnsAsync(State(TrainingJobStatus.Queued));
+        var canceled = false;
+        _service.Setup(s => s.GetStatusAsync(JobName, It.IsAny<CancellationToken>()))
+            .ReturnsAsync(() => State(canceled ? TrainingJobStatus.Canceled : TrainingJobStatus.Queued));
+        _service.Setup(s => s.CancelAsync(JobName, It.IsAny<CancellationToken>()))
+            .Callback(() => canceled = true)
+            .ReturnsAsync(State(TrainingJobStatus.CancelRequested));
+        var monitor = new TrainingJobMonitorSettings { StartTimeout = TimeSpan.FromMinutes(20) };
+
+        var ex = await Assert.ThrowsAsync<TrainingJobFailedException>(() =>
+            new TrainingJobOrchestrator().RunAsync(_context.Object, new TrainingJobRequest(Spec(TimeSpan.FromHours(2)), monitor)));
+
+        Assert.Contains("did not start within 00:20:00 of its submission (last status Queued", ex.Message);
+        Assert.Contains("Serverless:Training:Monitor:StartTimeout", ex.Message);
+        Assert.Equal(TrainingJobStatus.Canceled, ex.Status);
+        Assert.Contains(Start.AddMinutes(20), _timers);
+    }
+
+    [Fact]
+    public async Task A_cancel_on_timeout_that_is_throttled_is_sent_again_after_the_wait()
+    {
+        _service.Setup(s => s.SubmitAsync(It.IsAny<TrainingJobSpec>(), It.IsAny<CancellationToken>())).ReturnsAsync(State(TrainingJobStatus.Running));
+        var canceled = false;
+        _service.Setup(s => s.GetStatusAsync(JobName, It.IsAny<CancellationToken>()))
+            .ReturnsAsync(() => State(canceled ? TrainingJobStatus.Canceled : TrainingJobStatus.Running));
+        _service.SetupSequence(s => s.CancelAsync(JobName, It.IsAny<CancellationToken>()))
+            .ThrowsAsync(Throttled(TimeSpan.FromSeconds(30)))
+            .Returns(() =>
+            {
+                canceled = true;
+                return Task.FromResult(State(TrainingJobStatus.CancelRequested));
+            });
+
+        var ex = await Assert.ThrowsAsync<TrainingJobFailedException>(() =>
+            new TrainingJobOrchestrator().RunAsync(_context.Object, new TrainingJobRequest(Spec(TimeSpan.FromMinutes(1)))));
+
+        Assert.Equal(TrainingJobStatus.Canceled, ex.Status);
+        _service.Verify(s => s.CancelAsync(JobName, It.IsAny<CancellationToken>()), Times.Exactly(2));
+        var deadline = Start.AddMinutes(1);
+        Assert.Equal(deadline.AddSeconds(30), _timers.First(t => t > deadline));
     }
 }

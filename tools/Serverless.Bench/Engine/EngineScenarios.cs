@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Serverless.Durable;
 using Serverless.Durable.Embedded;
 
@@ -34,7 +36,7 @@ internal static class EngineScenarios
         await engine.StartAsync();
         var watch = Stopwatch.StartNew();
         var id = await engine.Client.ScheduleNewOrchestrationInstanceAsync("FanOut", activities);
-        var result = await engine.Client.WaitForInstanceCompletionAsync(id);
+        var result = await engine.Client.WaitForInstanceCompletionAsync(id, true);
         watch.Stop();
         if (result.ReadOutputAs<int>() != activities) throw new InvalidOperationException($"fan-out returned {result.SerializedOutput}");
         return watch.Elapsed;
@@ -53,7 +55,7 @@ internal static class EngineScenarios
         for (var i = 0; i < instances; i++) ids.Add(await engine.Client.ScheduleNewOrchestrationInstanceAsync("Sequence", steps));
         foreach (var id in ids)
         {
-            var result = await engine.Client.WaitForInstanceCompletionAsync(id);
+            var result = await engine.Client.WaitForInstanceCompletionAsync(id, true);
             if (result.RuntimeStatus != OrchestrationRuntimeStatus.Completed) throw new InvalidOperationException($"{id} ended {result.RuntimeStatus}");
         }
         watch.Stop();

@@ -4,6 +4,8 @@ using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Serverless.Bench.Harness;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Serverless.Durable;
 using Serverless.Durable.Embedded;
 using Serverless.Experiments.Aggregation;
@@ -109,7 +111,7 @@ public sealed class EventsReplayBenchmark : IBenchmark
     }
 
     private static async Task<(long Applied, int Batches, int Recomputations)> ReplayAsync(
-        EventIngestion ingestion, IOrchestrationClient client, string path, int linesPerBatch, int parallel, CancellationToken cancellationToken)
+        EventIngestion ingestion, DurableTaskClient client, string path, int linesPerBatch, int parallel, CancellationToken cancellationToken)
     {
         long applied = 0;
         int batches = 0, recomputations = 0;

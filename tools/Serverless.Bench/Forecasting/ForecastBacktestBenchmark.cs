@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using Serverless.Bench.Harness;
-using Serverless.Forecasting.Aggregation;
 using Serverless.Forecasting.Backtesting;
 using Serverless.Forecasting.Configuration;
 using Serverless.Forecasting.Modeling;
@@ -32,14 +31,7 @@ public sealed class ForecastBacktestBenchmark : IBenchmark
         };
         var runDate = end.AddDays(1);
         var clock = Stopwatch.StartNew();
-        var histories = StoreAggregator.AggregateAll(chain.Records(), runDate, new AggregationOptions
-        {
-            FutureDays = config.FutureDays,
-            MaxHistoryDays = config.RequiredHistoryDays,
-            Catalogue = chain.Catalogue,
-            Weather = chain.Weather,
-            PricePlan = chain.BuildPricePlan(),
-        });
+        var histories = ChainHistories.Aggregate(chain, runDate, config);
         var aggregateSeconds = clock.Elapsed.TotalSeconds;
         context.Progress($"generated and aggregated {histories.Count} stores in {aggregateSeconds:0.0} s");
         clock.Restart();

@@ -3,6 +3,8 @@ using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Serverless.Bench.Harness;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Serverless.Durable;
 using Serverless.Durable.Embedded;
 using Serverless.Forecasting.Aggregation;
@@ -64,7 +66,7 @@ public sealed class ForecastEndToEndBenchmark : IBenchmark
         await engine.StartAsync(cancellationToken);
         var run = Stopwatch.StartNew();
         var id = await engine.Client.ScheduleNewOrchestrationInstanceAsync(WeeklyForecastOrchestrator.Name,
-            new WeeklyForecastInput(ForecastArtifacts.Date(runDate)), cancellationToken: cancellationToken);
+            new WeeklyForecastInput(ForecastArtifacts.Date(runDate)), cancellation: cancellationToken);
         await engine.Client.RaiseEventAsync(id, WeeklyForecastOrchestrator.ReviewEvent, ForecastMainJob.AutomaticApproval, cancellationToken);
         var state = await engine.Client.WaitForInstanceCompletionAsync(id, true, cancellationToken);
         var orchestrationSeconds = run.Elapsed.TotalSeconds;

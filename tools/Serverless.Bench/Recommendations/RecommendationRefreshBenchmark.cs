@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Serverless.Bench.Harness;
 using Serverless.Durable;
 using Serverless.Durable.Embedded;
@@ -102,7 +104,7 @@ public sealed class RecommendationRefreshBenchmark : IBenchmark
             var cpu = process.TotalProcessorTime;
             var clock = Stopwatch.StartNew();
             var id = await engine.Client.ScheduleNewOrchestrationInstanceAsync(RecommendationRefreshOrchestrator.Name, new RecommendationRefreshInput(),
-                new StartOrchestrationOptions { InstanceId = $"{name}-{i}" }, cancellationToken);
+                new StartOrchestrationOptions { InstanceId = $"{name}-{i}" }, cancellation: cancellationToken);
             var state = await engine.Client.WaitForInstanceCompletionAsync(id, true, cancellationToken);
             var seconds = clock.Elapsed.TotalSeconds;
             process.Refresh();

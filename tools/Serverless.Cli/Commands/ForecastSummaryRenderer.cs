@@ -22,10 +22,10 @@ internal static class ForecastSummaryRenderer
             ? $"model [green]promoted[/] ({Markup.Escape(model.Version)}): {Markup.Escape(model.Reason)}"
             : $"model [yellow]not promoted[/], forecasts fall back to [bold]{Markup.Escape(model.Name)}[/]: {Markup.Escape(model.Reason)}");
 
-        var backtest = new Table().Title($"Backtest, service level {model.ServiceLevel:0.##}").AddColumns("method", "WAPE", "MAE", "bias", $"pinball", "stock-out rate", "over-stock units");
+        var backtest = new Table().Title($"Backtest, service level {model.ServiceLevel:0.##}").AddColumns("method", "WAPE", "SMAPE", "MAE", "bias", $"pinball", "stock-out rate", "over-stock units");
         foreach (var m in model.Backtest)
         {
-            backtest.AddRow(Markup.Escape(m.Method), F(m.Wape, "0.000"), F(m.Mae, "0.00"), F(m.Bias, "+0.000;-0.000"), F(m.PinballLoss, "0.000"),
+            backtest.AddRow(Markup.Escape(m.Method), F(m.Wape, "0.000"), F(m.Smape, "0.0%"), F(m.Mae, "0.00"), F(m.Bias, "+0.000;-0.000"), F(m.PinballLoss, "0.000"),
                 F(m.StockOutRateVsRecorded, "0.0%"), F(m.OverStockUnits, "N0"));
         }
         AnsiConsole.Write(backtest);
@@ -33,7 +33,8 @@ internal static class ForecastSummaryRenderer
         {
             var better = model.Backtest.Skip(1).MinBy(b => b.Wape)!;
             var betterPinball = model.Backtest.Skip(1).MinBy(b => b.PinballLoss)!;
-            AnsiConsole.MarkupLine($"model vs better baseline: WAPE {Change(model.Backtest[0].Wape, better.Wape)} ({Markup.Escape(better.Method)}), pinball {Change(model.Backtest[0].PinballLoss, betterPinball.PinballLoss)} ({Markup.Escape(betterPinball.Method)})");
+            var betterSmape = model.Backtest.Skip(1).MinBy(b => b.Smape)!;
+            AnsiConsole.MarkupLine($"model vs better baseline: WAPE {Change(model.Backtest[0].Wape, better.Wape)} ({Markup.Escape(better.Method)}), SMAPE {Change(model.Backtest[0].Smape, betterSmape.Smape)} ({Markup.Escape(betterSmape.Method)}), pinball {Change(model.Backtest[0].PinballLoss, betterPinball.PinballLoss)} ({Markup.Escape(betterPinball.Method)})");
         }
 
         var published = output.Published.ToDictionary(p => p.Store, StringComparer.Ordinal);

@@ -28,8 +28,10 @@ internal static class HostCommand
                 BaseDirectory = Directory.GetCurrentDirectory(),
                 EnableSchedules = !parse.GetValue(noSchedules),
             });
-            await host.App.StartAsync(cancellationToken);
+            await host.StartAsync(cancellationToken);
             Console.WriteLine($"serverless host on {host.BaseAddress} (database {host.DatabasePath}); pages at {host.BaseAddress}index.html; Ctrl+C to stop.");
+            // Every address, so a listener added by configuration (Kestrel:Endpoints) is never a surprise.
+            foreach (var address in host.Addresses) Console.WriteLine($"listening on {address}");
             await host.App.WaitForShutdownAsync(cancellationToken);
             return 0;
         });

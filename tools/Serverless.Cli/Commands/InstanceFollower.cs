@@ -1,4 +1,6 @@
 using Serverless.Cli.Rendering;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Serverless.Durable;
 using Serverless.Durable.Embedded;
 

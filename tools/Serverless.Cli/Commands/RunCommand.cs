@@ -3,8 +3,12 @@ using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Serverless.Durable;
+using Serverless.Forecasting.Configuration;
 using Serverless.Storage.Blobs;
+using Serverless.Workflows;
 using Serverless.Workflows.Common;
 using Serverless.Workflows.Forecasting;
 using Spectre.Console;
@@ -47,6 +51,8 @@ internal static class RunCommand
         var today = DateOnly.FromDateTime(DateTime.UtcNow);
         var runDate = options.RunDate is null ? ForecastMainJob.LatestMonday(today) : ParseDate(options.RunDate);
         if (options.Config is not null && !File.Exists(options.Config)) throw new CliUsageException($"--config: {options.Config} does not exist.");
+        if (options.Id is not null && WorkflowInstanceIds.Explain(options.Id, forNewInstance: true) is { } idProblem)
+            throw new CliUsageException($"--id '{WorkflowInstanceIds.Shown(options.Id)}' is not valid: {idProblem}.");
         await using var runtime = CliRuntime.Create(options.Database);
         var blobs = runtime.Services.GetRequiredService<IBlobStore>();
         var settings = ForecastWorkflowSettings.From(runtime.Services.GetRequiredService<IConfiguration>());
@@ -76,7 +82,8 @@ internal static class RunCommand
 
         var engine = runtime.Engine;
         await engine.StartAsync(cancellationToken);
-        var input = new WeeklyForecastInput(ForecastArtifacts.Date(runDate), options.Config is null ? null : Path.GetFullPath(options.Config), null, options.Seed, dataset);
+        // The file is the user's own: read it here and send its content, so the workflow never opens a path it was given.
+        var input = new WeeklyForecastInput(ForecastArtifacts.Date(runDate), null, ReadConfig(options.Config), options.Seed, dataset);
         var instanceId = await engine.Client.ScheduleNewOrchestrationInstanceAsync(WeeklyForecastOrchestrator.Name, input,
             new StartOrchestrationOptions(options.Id ?? $"weekly-forecast-{ForecastArtifacts.Date(runDate)}-{Guid.NewGuid().ToString("N")[..6]}"), cancellationToken);
         if (!options.Review)
@@ -156,6 +163,23 @@ internal static class RunCommand
         {
             return null;
         }
+    }
+
+    /// <summary>The forecast config file as JSON, checked here so its errors name the file; null when none was given.</summary>
+    private static System.Text.Json.JsonElement? ReadConfig(string? path)
+    {
+        if (path is null) return null;
+        var text = File.ReadAllText(path);
+        try
+        {
+            ForecastConfig.Parse(text, path).EnsureValid(path);
+        }
+        catch (ForecastConfigException ex)
+        {
+            throw new CliUsageException($"--config: {string.Join("; ", ex.Errors)}");
+        }
+        using var document = System.Text.Json.JsonDocument.Parse(text);
+        return document.RootElement.Clone();
     }
 
     private static DateOnly ParseDate(string text) =>

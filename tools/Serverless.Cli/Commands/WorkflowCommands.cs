@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Text.Json;
 using Serverless.Cli.Rendering;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Serverless.Durable;
 using Serverless.Durable.Embedded;
 using Serverless.Workflows;
@@ -38,18 +40,22 @@ internal static class WorkflowCommands
 
     private static Command Start()
     {
-        var name = new Argument<string>("name") { Description = "The workflow (orchestrator) name, for example DemoApproval." };
-        var input = new Option<string?>("--input") { Description = "The input as JSON." };
-        var id = new Option<string?>("--id") { Description = "The instance id (default: a new GUID)." };
+        var name = new Argument<string>("name") { Description = $"The workflow: one of {WorkflowEntryPoints.Names}." };
+        var input = new Option<string?>("--input") { Description = "The input as JSON (default: the workflow's defaults)." };
+        var id = new Option<string?>("--id") { Description = $"The instance id (default: a new GUID): letters, digits and - _ . : @, at most {WorkflowInstanceIds.MaxNewLength} characters." };
         var noWait = new Option<bool>("--no-wait") { Description = "Only schedule; do not run the engine here." };
         var command = new Command("start", "Start a workflow instance and follow it.") { name, input, id, noWait };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var payload = ParseJson(parse.GetValue(input), "--input");
+            // The same door as POST /api/workflows/{name}: public workflows only, each with the input it declares.
+            var entry = WorkflowEntryPoints.Require(parse.GetValue(name));
+            var chosenId = parse.GetValue(id);
+            if (chosenId is not null) ValidateId(chosenId, "--id", forNewInstance: true);
+            var workflowInput = entry.ReadInput(ParseJson(parse.GetValue(input), "--input"));
             await using var runtime = CreateRuntime(parse);
             var engine = runtime.Engine;
-            var instanceId = await engine.Client.ScheduleNewOrchestrationInstanceAsync(parse.GetValue(name)!, payload,
-                new StartOrchestrationOptions(parse.GetValue(id)), cancellationToken);
+            var instanceId = await engine.Client.ScheduleNewOrchestrationInstanceAsync(entry.Name, workflowInput,
+                new StartOrchestrationOptions(chosenId), cancellationToken);
             Console.WriteLine($"started {instanceId}");
             if (!parse.GetValue(noWait)) await FollowAsync(engine, instanceId, cancellationToken);
             return 0;
@@ -63,6 +69,7 @@ internal static class WorkflowCommands
         var command = new Command("status", "Show an instance's status, custom status, output and failure.") { id };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            ValidateId(parse.GetValue(id)!, "id");
             await using var runtime = CreateRuntime(parse);
             var engine = runtime.Engine;
             var metadata = await engine.Client.GetInstanceAsync(parse.GetValue(id)!, true, cancellationToken)
@@ -86,9 +93,11 @@ internal static class WorkflowCommands
             var statuses = parse.GetValue(status);
             var result = await engine.Client.QueryInstancesAsync(new OrchestrationQuery(
                 Statuses: statuses is { Length: > 0 } ? statuses : null,
-                Name: parse.GetValue(name),
                 PageSize: parse.GetValue(top)), cancellationToken);
-            InstanceRenderer.WriteList(result.Instances);
+            var workflow = parse.GetValue(name);
+            InstanceRenderer.WriteList(workflow is null
+                ? result.Instances
+                : result.Instances.Where(m => string.Equals(m.Name, workflow, StringComparison.OrdinalIgnoreCase)).ToList());
             return 0;
         });
         return command;
@@ -100,6 +109,7 @@ internal static class WorkflowCommands
         var command = new Command("history", "Show an instance's history: time, event, name and duration of each step.") { id };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            ValidateId(parse.GetValue(id)!, "id");
             await using var runtime = CreateRuntime(parse);
             var engine = runtime.Engine;
             var history = await engine.Client.GetHistoryAsync(parse.GetValue(id)!, cancellationToken);
@@ -119,6 +129,7 @@ internal static class WorkflowCommands
         command.SetAction(async (parse, cancellationToken) =>
         {
             var payload = ParseJson(parse.GetValue(data), "--data");
+            ValidateId(parse.GetValue(id)!, "id");
             await using var runtime = CreateRuntime(parse);
             var engine = runtime.Engine;
             var instanceId = parse.GetValue(id)!;
@@ -136,6 +147,7 @@ internal static class WorkflowCommands
         var command = new Command("purge", "Delete a finished instance and its history.") { id };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            ValidateId(parse.GetValue(id)!, "id");
             await using var runtime = CreateRuntime(parse);
             var engine = runtime.Engine;
             var result = await engine.Client.PurgeInstanceAsync(parse.GetValue(id)!, cancellationToken);
@@ -147,12 +159,13 @@ internal static class WorkflowCommands
     }
 
     /// <param name="follow">Run the engine here afterwards, so the change takes effect without a host (terminate, resume).</param>
-    private static Command Simple(string verb, string description, Func<IOrchestrationClient, string, Task> act, string done, bool follow = false)
+    private static Command Simple(string verb, string description, Func<DurableTaskClient, string, Task> act, string done, bool follow = false)
     {
         var id = new Argument<string>("id") { Description = "The instance id." };
         var command = new Command(verb, description) { id };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            ValidateId(parse.GetValue(id)!, "id");
             await using var runtime = CreateRuntime(parse);
             var engine = runtime.Engine;
             await act(engine.Client, parse.GetValue(id)!);
@@ -173,6 +186,13 @@ internal static class WorkflowCommands
         var follower = new InstanceFollower(engine, instanceId, maxTimerWait: TimeSpan.FromMinutes(2));
         var final = await follower.RunAsync(cancellationToken);
         InstanceRenderer.WriteOutcome(final, follower.WaitingFor);
+    }
+
+    /// <summary>The one instance id rule of the HTTP API too, as one line.</summary>
+    private static void ValidateId(string id, string what, bool forNewInstance = false)
+    {
+        if (WorkflowInstanceIds.Explain(id, forNewInstance) is { } problem)
+            throw new CliUsageException($"{what} '{WorkflowInstanceIds.Shown(id)}' is not a valid instance id: {problem}.");
     }
 
     private static JsonElement? ParseJson(string? text, string option)

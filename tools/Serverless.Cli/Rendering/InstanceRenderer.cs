@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Serverless.Durable;
 using Spectre.Console;
 
@@ -16,7 +18,6 @@ internal static class InstanceRenderer
         table.AddRow("status", StatusMarkup(m.RuntimeStatus));
         table.AddRow("created", Time(m.CreatedAt));
         table.AddRow("updated", Time(m.LastUpdatedAt));
-        if (m.ParentInstanceId is not null) table.AddRow("parent", Markup.Escape(m.ParentInstanceId));
         if (m.SerializedCustomStatus is not null) table.AddRow("custom status", Markup.Escape(Pretty(m.SerializedCustomStatus)));
         if (m.SerializedInput is not null) table.AddRow("input", Markup.Escape(Truncate(Pretty(m.SerializedInput), 2_000)));
         if (m.SerializedOutput is not null) table.AddRow("output", Markup.Escape(Truncate(Pretty(m.SerializedOutput), 4_000)));
@@ -135,6 +136,8 @@ internal static class InstanceRenderer
     };
 
     private static string Time(DateTime utc) => utc.ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture);
+
+    private static string Time(DateTimeOffset time) => Time(time.UtcDateTime);
 
     private static string Duration(TimeSpan span) => span.TotalSeconds >= 1
         ? span.TotalSeconds.ToString("F2", CultureInfo.InvariantCulture) + " s"

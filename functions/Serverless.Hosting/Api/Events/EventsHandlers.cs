@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Serverless.Experiments.Events;
 using Serverless.Hosting.Api.Experiments;
@@ -14,15 +15,13 @@ namespace Serverless.Hosting.Api.Events;
 /// </summary>
 public sealed class EventsHandlers
 {
-    /// <summary>Largest batch accepted in one request.</summary>
-    public const int MaxBatchBytes = 16 << 20;
-
     public async Task<IResult> PostAsync(HttpRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         var cancellationToken = request.HttpContext.RequestAborted;
-        var body = await ExperimentsHandlers.ReadBodyAsync(request, MaxBatchBytes, cancellationToken).ConfigureAwait(false);
-        if (body is null) return ApiResults.Error(StatusCodes.Status413PayloadTooLarge, $"A batch may be at most {MaxBatchBytes} bytes; send several batches.");
+        var limit = ApiLimits.MaxEventBatchBytes(request.HttpContext.RequestServices.GetService<IConfiguration>());
+        var body = await ApiResults.ReadBodyAsync(request, limit, cancellationToken).ConfigureAwait(false);
+        if (body is null) return ApiResults.Error(StatusCodes.Status413PayloadTooLarge, $"A batch may be at most {limit} bytes ({ApiLimits.MaxEventBatchBytesSetting}); send several batches.");
         var format = DetectFormat(body, request.ContentType);
         if (format is null) return ApiResults.BadRequest("The batch is empty: send a JSON array of events or one JSON event per line.");
         try

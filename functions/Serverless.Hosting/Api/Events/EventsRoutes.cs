@@ -11,7 +11,8 @@ internal static class EventsRoutes
     /// <summary>Maps <c>POST /events</c> onto the <c>/api</c> group.</summary>
     internal static RouteGroupBuilder MapEventsRoutes(this RouteGroupBuilder api)
     {
-        api.MapPost("/events", (HttpRequest request) => Handlers.PostAsync(request)).WithTags("Events");
+        api.MapPost("/events", (HttpRequest request) => Handlers.PostAsync(request)).WithTags("Events")
+            .WithMetadata(new RequestBodyLimit(ApiLimits.MaxEventBatchBytes));
         return api;
     }
 }

@@ -58,7 +58,7 @@ public sealed class ExperimentsHandlers
         ArgumentNullException.ThrowIfNull(request);
         var services = request.HttpContext.RequestServices;
         var cancellationToken = request.HttpContext.RequestAborted;
-        var body = await ReadBodyAsync(request, MaxDefinitionBytes, cancellationToken).ConfigureAwait(false);
+        var body = await ApiResults.ReadBodyAsync(request, MaxDefinitionBytes, cancellationToken).ConfigureAwait(false);
         if (body is null) return ApiResults.Error(StatusCodes.Status413PayloadTooLarge, $"A definition may be at most {MaxDefinitionBytes} bytes.");
         if (body.Length == 0) return ApiResults.BadRequest("The request body is empty; send the experiment definition as JSON.");
         try
@@ -105,21 +105,6 @@ public sealed class ExperimentsHandlers
     private static string Mode(ExperimentDefinition definition) => definition.Mode == AllocationMode.FixedSplit ? "fixed" : "thompson";
 
     private static string Metric(ExperimentDefinition definition) => definition.PrimaryMetric == PrimaryMetric.Conversion ? "conversion" : "valuePerUser";
-
-    /// <summary>The whole body, or null when it is longer than <paramref name="limit"/>.</summary>
-    internal static async Task<byte[]?> ReadBodyAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
-    {
-        if (request.ContentLength > limit) return null;
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
-        {
-            if (buffer.Length + read > limit) return null;
-            buffer.Write(chunk, 0, read);
-        }
-        return buffer.ToArray();
-    }
 }
 
 /// <summary>A refused definition: the message, and each problem with its source, line and field.</summary>

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Serverless.Hosting.Security;
 
 namespace Serverless.Hosting.Api.Experiments;
 
@@ -14,7 +15,7 @@ internal static class ExperimentsRoutes
         var group = api.MapGroup("/experiments").WithTags("Experiments");
         group.MapGet("", (HttpRequest request) => Handlers.ListAsync(request));
         group.MapGet("/{id}", (HttpRequest request, string id) => Handlers.GetAsync(request, id));
-        group.MapPut("/{id}", (HttpRequest request, string id) => Handlers.PutAsync(request, id));
+        group.MapPut("/{id}", (HttpRequest request, string id) => Handlers.PutAsync(request, id)).RequireAdminKey();
         group.MapPost("/{id}/recompute", (HttpRequest request, string id) => Handlers.RecomputeAsync(request, id));
         group.MapGet("/{id}/assignment", (HttpRequest request, string id) => Handlers.AssignAsync(request, id));
         return api;

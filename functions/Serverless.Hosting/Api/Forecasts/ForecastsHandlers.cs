@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Serverless.Durable;
 using Serverless.Storage.Blobs;
 using Serverless.Workflows.Common;
@@ -57,15 +59,16 @@ public sealed class ForecastsHandlers
         var blobs = request.HttpContext.RequestServices.GetRequiredService<IBlobStore>();
         var problems = await ForecastDecisions.ValidateAsync(blobs, pointer!.Stores, decision, cancellationToken).ConfigureAwait(false);
         if (problems.Count > 0) return ApiResults.BadRequest(string.Join("; ", problems));
-        var client = request.HttpContext.RequestServices.GetRequiredService<IOrchestrationClient>();
+        var client = request.DurableClient();
         await client.RaiseEventAsync(instanceId, WeeklyForecastOrchestrator.ReviewEvent, decision, cancellationToken).ConfigureAwait(false);
         return ApiResults.Json(new { instanceId, eventName = WeeklyForecastOrchestrator.ReviewEvent, decision = decision.Decision }, StatusCodes.Status202Accepted);
     }
 
     private static async Task<(ForecastReviewPointer? Pointer, IResult? Problem)> FindWaitingReviewAsync(HttpRequest request, string instanceId, CancellationToken cancellationToken)
     {
+        if (Workflows.WorkflowsHandlers.InvalidId(instanceId) is { } invalid) return (null, invalid);
         var services = request.HttpContext.RequestServices;
-        var client = services.GetRequiredService<IOrchestrationClient>();
+        var client = request.DurableClient();
         var metadata = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken).ConfigureAwait(false);
         if (metadata is null) return (null, ApiResults.NotFound($"No workflow instance '{instanceId}'."));
         if (!string.Equals(metadata.Name, WeeklyForecastOrchestrator.Name, StringComparison.OrdinalIgnoreCase))

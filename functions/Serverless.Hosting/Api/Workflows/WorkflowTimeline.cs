@@ -1,3 +1,4 @@
+using Microsoft.DurableTask;
 using Serverless.Durable;
 
 namespace Serverless.Hosting.Api.Workflows;
@@ -86,7 +87,7 @@ public static class WorkflowTimeline
                     };
                     var start = started ?? e.Timestamp;
                     steps.Add(new TimelineStep("run", "whole run", start, e.Timestamp, (e.Timestamp - start).TotalSeconds, outcome,
-                        Detail: e.Failure?.RootMessage ?? (e.EventType == "ExecutionTerminated" ? Text(e.Data) : null)));
+                        Detail: e.Failure?.RootMessage() ?? (e.EventType == "ExecutionTerminated" ? Text(e.Data) : null)));
                     break;
             }
         }
@@ -142,7 +143,7 @@ public static class WorkflowTimeline
             if (completion.EventType.EndsWith("Failed", StringComparison.Ordinal))
             {
                 _failed++;
-                _firstFailure ??= completion.Failure?.RootMessage;
+                _firstFailure ??= completion.Failure?.RootMessage();
             }
             else
             {

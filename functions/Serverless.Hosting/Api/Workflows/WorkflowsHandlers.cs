@@ -2,7 +2,10 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Serverless.Durable;
+using Serverless.Workflows;
 
 namespace Serverless.Hosting.Api.Workflows;
 
@@ -17,21 +20,35 @@ public sealed class WorkflowsHandlers
     /// <summary>Longest event data shown per history event; the full payloads stay in the engine.</summary>
     internal const int MaxEventDataChars = 2000;
 
-    /// <summary><c>POST /api/workflows/{name}[?instanceId=]</c>, body = the input as JSON (empty for none).</summary>
+    /// <summary>
+    /// <c>POST /api/workflows/{name}[?instanceId=]</c>, body = the input as JSON (empty for the workflow's defaults).
+    /// Only the public entry points (<see cref="WorkflowEntryPoints"/>) start here, each with the input it declares:
+    /// a workflow that runs only as a step of another (TrainingJob) is 403, an unknown one 400.
+    /// </summary>
     public async Task<IResult> StartAsync(HttpRequest request, string name)
     {
         ArgumentNullException.ThrowIfNull(request);
+        WorkflowEntryPoint entry;
+        try
+        {
+            entry = WorkflowEntryPoints.Require(name);
+        }
+        catch (WorkflowNotStartableException ex)
+        {
+            return ex.IsRegistered ? ApiResults.Error(StatusCodes.Status403Forbidden, ex.Message) : ApiResults.BadRequest(ex.Message);
+        }
+        var requestedId = request.Query["instanceId"].ToString();
+        if (requestedId.Length > 0 && WorkflowInstanceIds.Explain(requestedId, forNewInstance: true) is { } idProblem)
+        {
+            return ApiResults.BadRequest($"The instance id '{WorkflowInstanceIds.Shown(requestedId)}' is not valid: {idProblem}.");
+        }
         var body = await ApiResults.ReadJsonBodyAsync(request, request.HttpContext.RequestAborted).ConfigureAwait(false);
         if (body.Error is not null) return body.Error;
-        var requestedId = request.Query["instanceId"].ToString();
-        if (requestedId.IndexOfAny(['/', '\\', '?', '#']) >= 0)
-        {
-            return ApiResults.BadRequest($"The instance id '{requestedId}' contains '/', '\\', '?' or '#'; it could not be used in the status URLs. Choose another.");
-        }
         return await GuardAsync(async () =>
         {
-            var instanceId = await Client(request).ScheduleNewOrchestrationInstanceAsync(name, body.Value,
-                new StartOrchestrationOptions(string.IsNullOrWhiteSpace(requestedId) ? null : requestedId),
+            var input = entry.ReadInput(body.Value);
+            var instanceId = await Client(request).ScheduleNewOrchestrationInstanceAsync(entry.Name, input,
+                new StartOrchestrationOptions(requestedId.Length == 0 ? null : requestedId),
                 request.HttpContext.RequestAborted).ConfigureAwait(false);
             var links = CheckStatusLinks.For(request, instanceId);
             return new CheckStatusResult(links);
@@ -42,6 +59,7 @@ public sealed class WorkflowsHandlers
     public async Task<IResult> GetStatusAsync(HttpRequest request, string instanceId)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (InvalidId(instanceId) is { } invalid) return invalid;
         return await GuardAsync(async () =>
         {
             var metadata = await Client(request).GetInstanceAsync(instanceId, getInputsAndOutputs: true, request.HttpContext.RequestAborted)
@@ -77,16 +95,19 @@ public sealed class WorkflowsHandlers
         var token = request.Query["continuationToken"].ToString();
         var query = new OrchestrationQuery(
             Statuses: statuses.Count > 0 ? statuses : null,
-            Name: string.IsNullOrWhiteSpace(name) ? null : name,
-            CreatedFrom: from,
-            CreatedTo: to,
+            CreatedFrom: from is { } f ? new DateTimeOffset(f, TimeSpan.Zero) : null,
+            CreatedTo: to is { } t ? new DateTimeOffset(t, TimeSpan.Zero) : null,
             PageSize: top,
             ContinuationToken: string.IsNullOrEmpty(token) ? null : token);
         return await GuardAsync(async () =>
         {
             var result = await Client(request).QueryInstancesAsync(query, request.HttpContext.RequestAborted).ConfigureAwait(false);
+            // Durable Task's query has no name filter: the page is filtered here.
+            var instances = string.IsNullOrWhiteSpace(name)
+                ? result.Instances
+                : result.Instances.Where(m => string.Equals(m.Name, name, StringComparison.OrdinalIgnoreCase)).ToList();
             return ApiResults.Json(new WorkflowListResponse(
-                result.Instances.Select(m => WorkflowStatusResponse.From(m, includePayloads: false)).ToList(),
+                instances.Select(m => WorkflowStatusResponse.From(m, includePayloads: false)).ToList(),
                 result.ContinuationToken));
         }).ConfigureAwait(false);
     }
@@ -98,6 +119,7 @@ public sealed class WorkflowsHandlers
     public async Task<IResult> GetHistoryAsync(HttpRequest request, string instanceId)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (InvalidId(instanceId) is { } invalid) return invalid;
         var withEvents = !string.Equals(request.Query["events"].ToString(), "false", StringComparison.OrdinalIgnoreCase);
         return await GuardAsync(async () =>
         {
@@ -126,6 +148,7 @@ public sealed class WorkflowsHandlers
     public async Task<IResult> RaiseEventAsync(HttpRequest request, string instanceId, string eventName)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (InvalidId(instanceId) is { } invalid) return invalid;
         var body = await ApiResults.ReadJsonBodyAsync(request, request.HttpContext.RequestAborted).ConfigureAwait(false);
         if (body.Error is not null) return body.Error;
         return await GuardAsync(async () =>
@@ -151,6 +174,7 @@ public sealed class WorkflowsHandlers
     public async Task<IResult> PurgeAsync(HttpRequest request, string instanceId)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (InvalidId(instanceId) is { } invalid) return invalid;
         return await GuardAsync(async () =>
         {
             var result = await Client(request).PurgeInstanceAsync(instanceId, request.HttpContext.RequestAborted).ConfigureAwait(false);
@@ -160,9 +184,10 @@ public sealed class WorkflowsHandlers
     }
 
     private static async Task<IResult> ActAsync(HttpRequest request, string instanceId,
-        Func<IOrchestrationClient, string?, CancellationToken, Task> act, string done)
+        Func<DurableTaskClient, string?, CancellationToken, Task> act, string done)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (InvalidId(instanceId) is { } invalid) return invalid;
         var reason = request.Query["reason"].ToString();
         return await GuardAsync(async () =>
         {
@@ -171,8 +196,13 @@ public sealed class WorkflowsHandlers
         }).ConfigureAwait(false);
     }
 
-    private static IOrchestrationClient Client(HttpRequest request) =>
-        request.HttpContext.RequestServices.GetRequiredService<IOrchestrationClient>();
+    /// <summary>400 for an id that breaks <see cref="WorkflowInstanceIds"/>, so no lookup is made with it.</summary>
+    internal static IResult? InvalidId(string instanceId) =>
+        WorkflowInstanceIds.Explain(instanceId) is { } problem
+            ? ApiResults.BadRequest($"The instance id '{WorkflowInstanceIds.Shown(instanceId)}' is not valid: {problem}.")
+            : null;
+
+    private static DurableTaskClient Client(HttpRequest request) => request.DurableClient();
 
     /// <summary>Turns the engine's expected failures into 400, 404 and 409 with the engine's own message.</summary>
     private static async Task<IResult> GuardAsync(Func<Task<IResult>> action)
@@ -260,24 +290,20 @@ public sealed record WorkflowStatusResponse(
     OrchestrationRuntimeStatus RuntimeStatus,
     DateTime CreatedTime,
     DateTime LastUpdatedTime,
-    DateTime? ScheduledStartTime,
     JsonElement? CustomStatus,
     JsonElement? Input,
     JsonElement? Output,
-    WorkflowFailure? FailureDetails,
-    string? ParentInstanceId)
+    WorkflowFailure? FailureDetails)
 {
     public static WorkflowStatusResponse From(OrchestrationMetadata metadata, bool includePayloads)
     {
         ArgumentNullException.ThrowIfNull(metadata);
         return new WorkflowStatusResponse(metadata.InstanceId, metadata.Name, metadata.RuntimeStatus,
-            DateTime.SpecifyKind(metadata.CreatedAt, DateTimeKind.Utc), DateTime.SpecifyKind(metadata.LastUpdatedAt, DateTimeKind.Utc),
-            metadata.ScheduledStartAt is { } s ? DateTime.SpecifyKind(s, DateTimeKind.Utc) : null,
+            metadata.CreatedAt.UtcDateTime, metadata.LastUpdatedAt.UtcDateTime,
             ApiResults.RawJson(metadata.SerializedCustomStatus),
             includePayloads ? ApiResults.RawJson(metadata.SerializedInput) : null,
             includePayloads ? ApiResults.RawJson(metadata.SerializedOutput) : null,
-            metadata.FailureDetails is { } f ? new WorkflowFailure(f.ErrorType, f.ErrorMessage, f.RootMessage) : null,
-            metadata.ParentInstanceId);
+            metadata.FailureDetails is { } f ? new WorkflowFailure(f.ErrorType, f.ErrorMessage, f.RootMessage()) : null);
     }
 }
 

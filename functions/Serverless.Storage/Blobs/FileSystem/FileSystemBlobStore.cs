@@ -154,6 +154,36 @@ public sealed class FileSystemBlobStore : IBlobStore
         }
     }
 
+    /// <summary>
+    /// Deletes the temporary files of writes that never finished (a process killed mid-write leaves its
+    /// <c>.partial-*</c> file behind): those not written to for <paramref name="olderThan"/> and not open in a writer
+    /// (a writer holds its file exclusively). Returns how many were deleted.
+    /// </summary>
+    public int RemoveAbandonedWrites(TimeSpan olderThan)
+    {
+        if (!Directory.Exists(_root)) return 0;
+        var cutoff = DateTime.UtcNow - olderThan;
+        var removed = 0;
+        foreach (var file in Directory.EnumerateFiles(_root, TempPrefix + "*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = 0 }))
+        {
+            try
+            {
+                if (File.GetLastWriteTimeUtc(file) > cutoff) continue;
+                using (new FileStream(file, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+                {
+                    // Opened exclusively: no writer has it.
+                }
+                File.Delete(file);
+                removed++;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // In use, or gone meanwhile: leave it.
+            }
+        }
+        return removed;
+    }
+
     private async Task CheckConditionAsync(string path, string target, BlobWriteCondition condition, CancellationToken cancellationToken)
     {
         switch (condition.Mode)
