@@ -209,7 +209,8 @@ public sealed class RecommendationEvaluateActivity(IBlobStore blobs, IDocumentSt
         var manifest = PublishedListJson.ReadManifest(new MemoryStream(await artifacts.ReadRequiredAsync(input.Model.ManifestPath, "model manifest", cancellationToken)));
         var dataset = await artifacts.ReadDatasetAsync(input.DataPath, manifest.DataHash, cancellationToken);
         var split = await artifacts.ReadSplitAsync(input.Search.GateSplitPath, dataset, cancellationToken);
-        var champion = input.Search.Champion is { } reference ? (await artifacts.ReadChampionAsync(reference, cancellationToken)).Model : null;
+        var archived = input.Search.Champion is { } reference ? await artifacts.ReadChampionAsync(reference, cancellationToken) : default;
+        var champion = archived.Model;
 
         var candidateRecipe = manifest.Recipe;
         var defaultsRecipe = ModelRecipe.ForAls(settings.Als);
@@ -229,11 +230,20 @@ public sealed class RecommendationEvaluateActivity(IBlobStore blobs, IDocumentSt
         await blobs.WriteAsync(reportPath, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(evaluation, RecommendationsJsonContext.Default.ChampionChallengerEvaluation),
             BlobWriteCondition.Overwrite, cancellationToken);
 
+        // A split without test users measures nothing. The model in service republished on unchanged data keeps the
+        // figures it was first published with (its archived manifest has them); any other model gets none.
+        if (report.TestUsers == 0)
+        {
+            metrics = archived.Manifest is { } earlier && earlier.ModelVersion == input.Model.ModelVersion
+                ? new Dictionary<string, double>(earlier.Metrics, StringComparer.Ordinal)
+                : new Dictionary<string, double>(StringComparer.Ordinal);
+        }
+        var modelNdcg = report.TestUsers > 0 ? decision.ModelNdcg : metrics.GetValueOrDefault($"gate.candidate.ndcg@{settings.Evaluation.K}");
         var manifestStream = new MemoryStream();
         PublishedListJson.WriteManifest(manifestStream, manifest.WithMetrics(metrics));
         await blobs.WriteAsync(input.Model.ManifestPath, manifestStream.ToArray(), BlobWriteCondition.Overwrite, cancellationToken);
 
-        return new EvaluationOutcome(decision.Publish, decision.Reason, decision.Split, decision.ModelNdcg, decision.PopularityNdcg,
+        return new EvaluationOutcome(decision.Publish, decision.Reason, decision.Split, modelNdcg, decision.PopularityNdcg,
             decision.InServiceNdcg, input.Search.InServiceVersion, reportPath, metrics, report.Defaults?.Metrics.Ndcg, report.Basis, report.TestUsers);
     }
 }

@@ -122,6 +122,12 @@ public sealed class RecommendationRefreshEngineTests
         Assert.Contains("is the model in service", second.Reason);
         Assert.Equal(first.Model!.ModelVersion, second.Model!.ModelVersion);
         Assert.Equal(first.Version, second.Version);
+        // Nothing was measured, so the model keeps the figures it was first published with.
+        Assert.Equal(0, second.Evaluation!.TestUsers);
+        Assert.Equal(first.Evaluation!.ModelNdcg, second.Evaluation.ModelNdcg, 6);
+        var manifest = PublishedListJson.ReadManifest(new MemoryStream(await env.Blobs.ReadAllBytesAsync(second.Model.ManifestPath)));
+        Assert.Equal(first.Evaluation.ModelNdcg, manifest.Metrics["gate.candidate.ndcg@10"], 6);
+        Assert.Equal(first.Evaluation.ModelNdcg, (await new RecommendationArtifacts(env.Blobs, env.Documents).ReadPointerAsync(Service, default))!.ModelNdcg, 6);
     }
 
     [Fact]
