@@ -27,6 +27,23 @@ public class EvaluationTests
     }
 
     [Fact]
+    public void An_item_listed_twice_is_one_hit_in_every_metric()
+    {
+        var once = new MetricAccumulator(k: 4, catalogueSize: 10);
+        once.Add([2, 5, 7, 8], [2, 3]);
+        var twice = new MetricAccumulator(k: 4, catalogueSize: 10);
+        twice.Add([2, 2, 7, 8], [2, 3]);
+
+        var a = once.Result();
+        var b = twice.Result();
+        Assert.Equal(0.25, b.Precision, 9);
+        Assert.Equal(0.5, b.Recall, 9);
+        Assert.Equal(a.Ndcg, b.Ndcg, 9);
+        Assert.Equal(a.Map, b.Map, 9);
+        Assert.True(b.Recall <= 1 && b.Precision <= 1 && b.Ndcg <= 1);
+    }
+
+    [Fact]
     public void The_random_split_holds_out_a_quarter_of_each_users_interactions_deterministically()
     {
         var data = TestData.SmallDataset;

@@ -2,6 +2,7 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
 using Serverless.Functions.Runtime;
 using Serverless.Recommendations.Publishing;
+using Serverless.Recommendations.Search;
 using Serverless.Workflows.Recommendations;
 
 namespace Serverless.Functions.Functions;
@@ -20,6 +21,18 @@ public sealed class RecommendationFunctions(WorkflowRunner runner)
     [Function(RecommendationActivityNames.Import)]
     public Task<ImportedData> RecommendationImport([ActivityTrigger] ServiceStep input, FunctionContext context) =>
         runner.RunActivityAsync<ServiceStep, ImportedData>(RecommendationActivityNames.Import, input, context);
+
+    [Function(RecommendationActivityNames.SearchPlan)]
+    public Task<SearchPlan> RecommendationSearchPlan([ActivityTrigger] SearchPlanRequest input, FunctionContext context) =>
+        runner.RunActivityAsync<SearchPlanRequest, SearchPlan>(RecommendationActivityNames.SearchPlan, input, context);
+
+    [Function(RecommendationActivityNames.SearchTrial)]
+    public Task<SearchTrialResult> RecommendationSearchTrial([ActivityTrigger] SearchTrialRequest input, FunctionContext context) =>
+        runner.RunActivityAsync<SearchTrialRequest, SearchTrialResult>(RecommendationActivityNames.SearchTrial, input, context);
+
+    [Function(RecommendationActivityNames.SearchSelect)]
+    public Task<SearchOutcome> RecommendationSearchSelect([ActivityTrigger] SearchSelectRequest input, FunctionContext context) =>
+        runner.RunActivityAsync<SearchSelectRequest, SearchOutcome>(RecommendationActivityNames.SearchSelect, input, context);
 
     [Function(RecommendationActivityNames.Train)]
     public Task<TrainedModel> RecommendationTrain([ActivityTrigger] TrainRequest input, FunctionContext context) =>

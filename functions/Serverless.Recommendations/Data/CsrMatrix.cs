@@ -127,6 +127,10 @@ public sealed class CsrMatrix
         var columns = reader.ReadInt32();
         var nonZeros = reader.ReadInt32();
         if (rows < 0 || columns < 0 || nonZeros < 0) throw new InvalidDataException("Sparse matrix header has negative sizes.");
+        if (reader.BaseStream.CanSeek && 4L * (rows + 1) + 8L * nonZeros > reader.BaseStream.Length - reader.BaseStream.Position)
+        {
+            throw new InvalidDataException($"Sparse matrix claims {rows} rows and {nonZeros} non-zeros, more than the stream holds.");
+        }
         var pointers = new int[rows + 1];
         for (var i = 0; i < pointers.Length; i++) pointers[i] = reader.ReadInt32();
         var cols = new int[nonZeros];
@@ -137,7 +141,14 @@ public sealed class CsrMatrix
         }
         var values = new float[nonZeros];
         for (var i = 0; i < nonZeros; i++) values[i] = reader.ReadSingle();
-        return new CsrMatrix(rows, columns, pointers, cols, values);
+        try
+        {
+            return new CsrMatrix(rows, columns, pointers, cols, values);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"Sparse matrix is inconsistent: {e.Message}", e);
+        }
     }
 
     private static int[] CountingOrder(ReadOnlySpan<int> keys, int keyCount)

@@ -52,6 +52,11 @@ public sealed class IdMap : IReadOnlyList<string>
     {
         var count = reader.ReadInt32();
         if (count < 0) throw new InvalidDataException($"Id map has a negative count ({count}).");
+        // Each id takes at least one byte, so a count beyond what is left is a corrupt stream, not an allocation to try.
+        if (reader.BaseStream.CanSeek && count > reader.BaseStream.Length - reader.BaseStream.Position)
+        {
+            throw new InvalidDataException($"Id map claims {count} ids, more than the stream holds.");
+        }
         var ids = new string[count];
         for (var i = 0; i < count; i++) ids[i] = reader.ReadString();
         for (var i = 1; i < count; i++)

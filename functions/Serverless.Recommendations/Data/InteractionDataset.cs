@@ -43,6 +43,9 @@ public sealed class InteractionDataset
     public ReadOnlySpan<long> Timestamps => _timestamps;
 
     public int Count => _weights.Length;
+
+    /// <summary>The latest interaction time, or null when the data has no timestamps or no interactions.</summary>
+    public DateTimeOffset? DataEndUtc => _timestamps is { Length: > 0 } ts ? DateTimeOffset.FromUnixTimeMilliseconds(ts.Max()) : null;
     public bool HasTimestamps => _timestamps is not null;
 
     /// <summary>

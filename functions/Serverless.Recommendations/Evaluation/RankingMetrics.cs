@@ -4,7 +4,8 @@ namespace Serverless.Recommendations.Evaluation;
 /// Top-K ranking quality averaged over test users (binary relevance: an item is relevant when the
 /// user has it in the test set). Recall divides by all of the user's test items; NDCG and MAP
 /// normalise by the best possible ranking of min(test items, K). Coverage is the share of the
-/// catalogue that appears in at least one list.
+/// catalogue that appears in at least one list. An item listed twice is a hit once: its repeat
+/// keeps its place in the first K but counts as a miss.
 /// </summary>
 public sealed record MetricSet(int K, int Users, double Precision, double Recall, double Ndcg, double Map, double Coverage);
 
@@ -14,6 +15,7 @@ internal sealed class MetricAccumulator
     private readonly int _k;
     private readonly int _catalogue;
     private readonly HashSet<int> _recommended = [];
+    private readonly HashSet<int> _hitInList = [];
     private double _precision, _recall, _ndcg, _map;
     private int _users;
 
@@ -32,11 +34,12 @@ internal sealed class MetricAccumulator
         var hits = 0;
         double dcg = 0, precisionSum = 0;
         var length = Math.Min(_k, ranked.Length);
+        _hitInList.Clear();
         for (var rank = 0; rank < length; rank++)
         {
             var item = ranked[rank];
             if (item >= 0) _recommended.Add(item);
-            if (item < 0 || relevant.BinarySearch(item) < 0) continue;
+            if (item < 0 || relevant.BinarySearch(item) < 0 || !_hitInList.Add(item)) continue;
             hits++;
             dcg += 1.0 / Math.Log2(rank + 2);
             precisionSum += hits / (double)(rank + 1);

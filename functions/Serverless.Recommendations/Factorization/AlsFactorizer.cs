@@ -27,7 +27,7 @@ public static class AlsFactorizer
         options.Validate();
 
         var alpha = options.Alpha;
-        var userWeights = userItems.WithValues(w => alpha * w);
+        var userWeights = InteractionWeighting.Apply(userItems, options.Weighting).WithValues(w => alpha * w);
         var itemWeights = userWeights.Transpose();
         var k = options.Factors;
         var users = InitialFactors(userItems.Rows, k, options, stream: 1);

@@ -1,5 +1,7 @@
 using System.Text;
 using Serverless.Recommendations.Data;
+using Serverless.Recommendations.Models;
+using Serverless.Recommendations.Scoring;
 
 namespace Serverless.Recommendations.Factorization;
 
@@ -8,52 +10,46 @@ namespace Serverless.Recommendations.Factorization;
 /// was trained on (what each user already has, and item popularity), and what made it.
 /// Serializes to a stream so training can run in another process.
 /// </summary>
-public sealed class AlsModel
+public sealed class AlsModel : RecommendationModel
 {
-    private const string Magic = "SERVERLESS-ALS";
-    private const int FormatVersion = 1;
-    private int[]? _itemPopularity;
+    internal const string Magic = "SERVERLESS-ALS";
+
+    /// <summary>Format 2 adds the confidence weighting; format 1 streams (raw weighting) are still read.</summary>
+    private const int FormatVersion = 2;
 
     public AlsModel(AlsOptions options, string dataHash, IdMap users, IdMap items, AlsFactors factors, CsrMatrix interactions)
+        : base(dataHash, users, items, interactions)
     {
         if (factors.Users != users.Count || factors.Items != items.Count)
         {
             throw new ArgumentException($"Factors are {factors.Users} users x {factors.Items} items; the id maps have {users.Count} x {items.Count}.");
         }
-        if (interactions.Rows != users.Count || interactions.Columns != items.Count)
-        {
-            throw new ArgumentException($"Interactions are {interactions.Rows} x {interactions.Columns}; the id maps have {users.Count} x {items.Count}.");
-        }
         Options = options;
-        DataHash = dataHash;
-        Users = users;
-        Items = items;
         Factors = factors;
-        Interactions = interactions;
     }
 
     public AlsOptions Options { get; }
-    public string DataHash { get; }
-    public IdMap Users { get; }
-    public IdMap Items { get; }
     public AlsFactors Factors { get; }
-
-    /// <summary>User-by-item weights the model was trained on.</summary>
-    public CsrMatrix Interactions { get; }
 
     public int FactorCount => Factors.Factors;
 
-    /// <summary>Identifies the model: derived from the parameters and the data hash.</summary>
-    public string Version => ModelVersion.For(Options, DataHash);
+    public override ModelRecipe Recipe => ModelRecipe.ForAls(Options);
 
     public ReadOnlySpan<float> UserVector(int user) => Factors.UserFactors.AsSpan(user * FactorCount, FactorCount);
 
     public ReadOnlySpan<float> ItemVector(int item) => Factors.ItemFactors.AsSpan(item * FactorCount, FactorCount);
 
-    /// <summary>How many users have each item (the popularity baseline and fallback).</summary>
-    public IReadOnlyList<int> ItemPopularity => _itemPopularity ??= Interactions.ColumnCounts();
+    internal override DenseRanking[] RankItemsForUsers(IReadOnlyList<int> users, int count, int maxDegreeOfParallelism) =>
+        BlockScorer.TopN(Factors.UserFactors, users, Factors.ItemFactors, FactorCount, count, Interactions, excludeSelf: false, maxDegreeOfParallelism);
 
-    public void WriteTo(Stream stream)
+    /// <summary>Cosine similarity of item factors.</summary>
+    internal override DenseRanking[] RankSimilarItems(IReadOnlyList<int> items, int count, int maxDegreeOfParallelism)
+    {
+        var normalized = ItemNeighbours.Normalize(Factors.ItemFactors, FactorCount);
+        return BlockScorer.TopN(normalized, items, normalized, FactorCount, count, exclude: null, excludeSelf: true, maxDegreeOfParallelism);
+    }
+
+    public override void WriteTo(Stream stream)
     {
         using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
         writer.Write(Magic);
@@ -65,6 +61,7 @@ public sealed class AlsModel
         writer.Write(Options.CgSteps);
         writer.Write(Options.Seed);
         writer.Write(Options.InitialScale);
+        writer.Write((int)Options.Weighting);
         writer.Write(DataHash);
         Users.WriteTo(writer);
         Items.WriteTo(writer);
@@ -73,7 +70,7 @@ public sealed class AlsModel
         Interactions.WriteTo(writer);
     }
 
-    public static AlsModel ReadFrom(Stream stream)
+    public static new AlsModel ReadFrom(Stream stream)
     {
         using var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
         string magic;
@@ -81,7 +78,7 @@ public sealed class AlsModel
         catch (EndOfStreamException) { throw new InvalidDataException("The stream is empty; expected an ALS model."); }
         if (magic != Magic) throw new InvalidDataException($"Not an ALS model stream (header '{magic}').");
         var version = reader.ReadInt32();
-        if (version != FormatVersion) throw new InvalidDataException($"ALS model format {version} is not supported (expected {FormatVersion}).");
+        if (version is not (1 or FormatVersion)) throw new InvalidDataException($"ALS model format {version} is not supported (expected {FormatVersion}).");
         var options = new AlsOptions
         {
             Factors = reader.ReadInt32(),
@@ -92,7 +89,9 @@ public sealed class AlsModel
             Seed = reader.ReadUInt64(),
             InitialScale = reader.ReadSingle(),
         };
-        options.Validate();
+        if (version >= 2) options = options with { Weighting = (ConfidenceWeighting)reader.ReadInt32() };
+        try { options.Validate(); }
+        catch (ArgumentOutOfRangeException e) { throw new InvalidDataException($"The ALS model's parameters are invalid: {e.Message}", e); }
         var dataHash = reader.ReadString();
         var users = IdMap.ReadFrom(reader);
         var items = IdMap.ReadFrom(reader);

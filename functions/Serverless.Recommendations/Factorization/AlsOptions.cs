@@ -1,4 +1,5 @@
 using System.Globalization;
+using Serverless.Recommendations.Data;
 
 namespace Serverless.Recommendations.Factorization;
 
@@ -21,8 +22,11 @@ public sealed record AlsOptions
     /// </summary>
     public float Regularization { get; init; } = 50f;
 
-    /// <summary>Confidence of an observed interaction is 1 + Alpha * weight (views weigh 1, applications 5).</summary>
+    /// <summary>Confidence of an observed interaction is 1 + Alpha * f(weight) (views weigh 1, applications 5), f being <see cref="Weighting"/>.</summary>
     public float Alpha { get; init; } = 3f;
+
+    /// <summary>How the summed weight enters the confidence (raw by default).</summary>
+    public ConfidenceWeighting Weighting { get; init; } = ConfidenceWeighting.Raw;
 
     /// <summary>Conjugate-gradient steps per row and half-iteration, warm-started from the previous factors.</summary>
     public int CgSteps { get; init; } = 3;
@@ -35,9 +39,13 @@ public sealed record AlsOptions
 
     public static AlsOptions Default { get; } = new();
 
-    /// <summary>A stable text form of every parameter, the input of version strings.</summary>
+    /// <summary>
+    /// A stable text form of every parameter, the input of version strings. The weighting appears only when it
+    /// is not raw, so models trained before it existed keep their versions.
+    /// </summary>
     public string ToCanonicalString() => string.Create(CultureInfo.InvariantCulture,
-        $"factors={Factors};iterations={Iterations};regularization={Regularization:R};alpha={Alpha:R};cg-steps={CgSteps};seed={Seed};initial-scale={InitialScale:R}");
+        $"factors={Factors};iterations={Iterations};regularization={Regularization:R};alpha={Alpha:R};cg-steps={CgSteps};seed={Seed};initial-scale={InitialScale:R}")
+        + (Weighting == ConfidenceWeighting.Raw ? "" : ";weighting=" + Weighting.ToString().ToLowerInvariant());
 
     public void Validate()
     {
@@ -46,6 +54,7 @@ public sealed record AlsOptions
         if (!(Regularization > 0) || !float.IsFinite(Regularization)) throw new ArgumentOutOfRangeException(nameof(Regularization), Regularization, "Regularization must be positive and finite.");
         if (!(Alpha >= 0) || !float.IsFinite(Alpha)) throw new ArgumentOutOfRangeException(nameof(Alpha), Alpha, "Alpha must be non-negative and finite.");
         if (CgSteps < 1) throw new ArgumentOutOfRangeException(nameof(CgSteps), CgSteps, "At least one conjugate-gradient step is needed.");
+        if (!Enum.IsDefined(Weighting)) throw new ArgumentOutOfRangeException(nameof(Weighting), Weighting, "Unknown confidence weighting.");
         if (!(InitialScale > 0) || !float.IsFinite(InitialScale)) throw new ArgumentOutOfRangeException(nameof(InitialScale), InitialScale, "InitialScale must be positive and finite.");
     }
 }

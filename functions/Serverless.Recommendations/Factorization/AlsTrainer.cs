@@ -35,6 +35,7 @@ public static class AlsTrainer
                 ModelVersion = model.Version,
                 Parameters = options,
                 DataHash = data.Hash,
+                DataEndUtc = data.DataEndUtc,
                 CodeVersion = CodeVersion.Current,
                 Backend = backend.Name,
                 Users = data.Users.Count,

@@ -20,5 +20,7 @@ namespace Serverless.Recommendations.Publishing;
 [JsonSerializable(typeof(EvaluationReport))]
 [JsonSerializable(typeof(GateDecision))]
 [JsonSerializable(typeof(GatedEvaluation))]
+[JsonSerializable(typeof(ChampionChallengerEvaluation))]
+[JsonSerializable(typeof(Search.SearchSummary))]
 [JsonSerializable(typeof(PublicationSummary))]
 public sealed partial class RecommendationsJsonContext : JsonSerializerContext;

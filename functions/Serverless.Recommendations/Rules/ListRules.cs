@@ -1,6 +1,6 @@
 using System.Globalization;
 using Serverless.Recommendations.Data;
-using Serverless.Recommendations.Factorization;
+using Serverless.Recommendations.Models;
 using Serverless.Recommendations.Publishing;
 using Serverless.Recommendations.Scoring;
 
@@ -18,7 +18,7 @@ public sealed class ListRules
     public const string ReasonUnknownUser = "popular: unknown user";
     public const string ReasonFallback = "popular: fallback to reach the minimum list length";
 
-    private readonly AlsModel _model;
+    private readonly RecommendationModel _model;
     private readonly ItemCatalog _catalog;
     private readonly HashSet<string> _excludedItems;
     private readonly HashSet<string> _excludedCategories;
@@ -27,7 +27,7 @@ public sealed class ListRules
     private readonly string[] _popular;
     private readonly float[] _popularScores;
 
-    private ListRules(ServiceConfig config, AlsModel model, ItemCatalog catalog)
+    private ListRules(ServiceConfig config, RecommendationModel model, ItemCatalog catalog)
     {
         Config = config;
         _model = model;
@@ -53,7 +53,7 @@ public sealed class ListRules
     /// Checks the config against the model and catalogue: every pinned or excluded item must be
     /// known (to either), every excluded category must exist in the catalogue.
     /// </summary>
-    public static ListRules Create(ServiceConfig config, AlsModel model, ItemCatalog catalog, string? configSource = null)
+    public static ListRules Create(ServiceConfig config, RecommendationModel model, ItemCatalog catalog, string? configSource = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(model);

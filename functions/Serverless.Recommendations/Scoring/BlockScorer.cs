@@ -28,6 +28,7 @@ internal static class BlockScorer
         CsrMatrix? exclude, bool excludeSelf, int maxDegreeOfParallelism = -1)
     {
         var results = new DenseRanking[rows.Count];
+        if (rows.Count == 0) return results;
         var blocks = (rows.Count + QueriesPerBlock - 1) / QueriesPerBlock;
         var targetCount = targets.Length / k;
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism };
@@ -58,7 +59,8 @@ internal static class BlockScorer
         return results;
     }
 
-    private static DenseRanking Select(float[] scores, int row, CsrMatrix? exclude, bool excludeSelf, TopKHeap heap)
+    /// <summary>The best entries of one row of scores, skipping the row's excluded targets (and itself when asked).</summary>
+    internal static DenseRanking Select(ReadOnlySpan<float> scores, int row, CsrMatrix? exclude, bool excludeSelf, TopKHeap heap)
     {
         heap.Clear();
         var skip = exclude is null ? ReadOnlySpan<int>.Empty : exclude.RowColumns(row);

@@ -1,12 +1,12 @@
-using Serverless.Recommendations.Factorization;
+using Serverless.Recommendations.Models;
 
 namespace Serverless.Recommendations.Scoring;
 
-/// <summary>The "score users" fan-out step: user-to-items candidates by u . V, without items the user already has.</summary>
+/// <summary>The "score users" fan-out step: user-to-items candidates by the model's scores, without items the user already has.</summary>
 public static class UserRecommender
 {
     /// <summary>The top <paramref name="count"/> unseen items for every user in the shard, best first.</summary>
-    public static IReadOnlyList<ScoredList> Recommend(AlsModel model, Shard shard, int count, int maxDegreeOfParallelism = -1)
+    public static IReadOnlyList<ScoredList> Recommend(RecommendationModel model, Shard shard, int count, int maxDegreeOfParallelism = -1)
     {
         ArgumentNullException.ThrowIfNull(model);
         CheckShard(shard, model.Users.Count, "users");
@@ -18,11 +18,10 @@ public static class UserRecommender
         return lists;
     }
 
-    internal static DenseRanking[] RecommendDense(AlsModel model, IReadOnlyList<int> users, int count, int maxDegreeOfParallelism = -1) =>
-        BlockScorer.TopN(model.Factors.UserFactors, users, model.Factors.ItemFactors, model.FactorCount, count,
-            model.Interactions, excludeSelf: false, maxDegreeOfParallelism);
+    internal static DenseRanking[] RecommendDense(RecommendationModel model, IReadOnlyList<int> users, int count, int maxDegreeOfParallelism = -1) =>
+        model.RankItemsForUsers(users, count, maxDegreeOfParallelism);
 
-    internal static ScoredList ToScoredList(string subject, DenseRanking ranking, AlsModel model)
+    internal static ScoredList ToScoredList(string subject, DenseRanking ranking, RecommendationModel model)
     {
         var items = new ScoredItem[ranking.Items.Length];
         for (var j = 0; j < items.Length; j++) items[j] = new ScoredItem(model.Items[ranking.Items[j]], ranking.Scores[j]);
@@ -38,18 +37,17 @@ public static class UserRecommender
     }
 }
 
-/// <summary>The "item neighbours" fan-out step: item-to-items by cosine similarity of item factors.</summary>
+/// <summary>The "item neighbours" fan-out step: item-to-items by the model's item similarity (cosine of ALS item factors, EASE weights).</summary>
 public static class ItemNeighbours
 {
     /// <summary>The <paramref name="count"/> most similar other items for every item in the shard, best first.</summary>
-    public static IReadOnlyList<ScoredList> Compute(AlsModel model, Shard shard, int count, int maxDegreeOfParallelism = -1)
+    public static IReadOnlyList<ScoredList> Compute(RecommendationModel model, Shard shard, int count, int maxDegreeOfParallelism = -1)
     {
         ArgumentNullException.ThrowIfNull(model);
         UserRecommender.CheckShard(shard, model.Items.Count, "items");
         ArgumentOutOfRangeException.ThrowIfNegative(count);
-        var normalized = Normalize(model.Factors.ItemFactors, model.FactorCount);
         var items = Enumerable.Range(shard.Start, shard.Count).ToArray();
-        var rankings = BlockScorer.TopN(normalized, items, normalized, model.FactorCount, count, exclude: null, excludeSelf: true, maxDegreeOfParallelism);
+        var rankings = model.RankSimilarItems(items, count, maxDegreeOfParallelism);
         var lists = new ScoredList[items.Length];
         for (var i = 0; i < items.Length; i++) lists[i] = UserRecommender.ToScoredList(model.Items[items[i]], rankings[i], model);
         return lists;

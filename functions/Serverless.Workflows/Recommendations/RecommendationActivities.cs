@@ -7,6 +7,7 @@ using Serverless.Recommendations;
 using Serverless.Recommendations.Data;
 using Serverless.Recommendations.Evaluation;
 using Serverless.Recommendations.Factorization;
+using Serverless.Recommendations.Models;
 using Serverless.Recommendations.Publishing;
 using Serverless.Recommendations.Rules;
 using Serverless.Recommendations.Scoring;
@@ -21,6 +22,9 @@ public static class RecommendationActivityNames
 {
     public const string Plan = "RecommendationPlan";
     public const string Import = "RecommendationImport";
+    public const string SearchPlan = "RecommendationSearchPlan";
+    public const string SearchTrial = "RecommendationSearchTrial";
+    public const string SearchSelect = "RecommendationSearchSelect";
     public const string Train = "RecommendationTrain";
     public const string Evaluate = "RecommendationEvaluate";
     public const string ScoreShard = "RecommendationScoreShard";
@@ -96,6 +100,7 @@ public sealed class RecommendationImportActivity(IBlobStore blobs, IDocumentStor
         }
 
         var dataset = imported.Dataset;
+        RecentDatasets.Add(dataset);
         var dataFolder = RecommendationPaths.Data(settings.Service, dataset.Hash);
         var catalog = ItemCatalog.Empty;
         string? catalogCopy = null;
@@ -153,7 +158,10 @@ public sealed class RecommendationImportActivity(IBlobStore blobs, IDocumentStor
     }
 }
 
-/// <summary>The in-process training step: ALS on the imported data; the model and its manifest go to the blob store.</summary>
+/// <summary>
+/// The in-process training step: the search's winner (or the configured ALS parameters) on all the imported data;
+/// the model and its manifest go to the blob store.
+/// </summary>
 public sealed class RecommendationTrainActivity(IBlobStore blobs, IDocumentStore documents) : TaskActivity<TrainRequest, TrainedModel>
 {
     public override async Task<TrainedModel> RunAsync(TaskActivityContext context, TrainRequest input)
@@ -161,35 +169,35 @@ public sealed class RecommendationTrainActivity(IBlobStore blobs, IDocumentStore
         var cancellationToken = context.CancellationToken;
         var artifacts = new RecommendationArtifacts(blobs, documents);
         var settings = await artifacts.ReadServiceSettingsAsync(input.SettingsPath, input.Service, cancellationToken);
-        var dataset = (await artifacts.ImportInteractionsAsync(input.DataPath, cancellationToken)).Dataset;
-        if (dataset.Hash != input.DataHash)
-        {
-            throw new InvalidDataException($"{input.DataPath}: the data hash is {dataset.Hash}, not the {input.DataHash} the import step recorded.");
-        }
+        var dataset = await artifacts.ReadDatasetAsync(input.DataPath, input.DataHash, cancellationToken);
 
-        var trained = AlsTrainer.Train(dataset, settings.Als, cancellationToken: cancellationToken);
+        var trained = ModelTrainer.Train(dataset, input.Recipe ?? ModelRecipe.ForAls(settings.Als), cancellationToken: cancellationToken);
         return await StoreAsync(artifacts, settings, trained.Model, trained.Manifest, cancellationToken);
     }
 
     /// <summary>Stores a model and its manifest under the model version (also the entry point for models trained elsewhere).</summary>
-    public static async Task<TrainedModel> StoreAsync(RecommendationArtifacts artifacts, ServiceSettings settings, AlsModel model, ModelManifest manifest,
+    public static async Task<TrainedModel> StoreAsync(RecommendationArtifacts artifacts, ServiceSettings settings, RecommendationModel model, ModelManifest manifest,
         CancellationToken cancellationToken)
     {
         var folder = RecommendationPaths.Model(settings.Service, model.Version);
         var modelStream = new MemoryStream();
         model.WriteTo(modelStream);
-        await artifacts.Blobs.WriteAsync(folder + "/model.als", modelStream.GetBuffer().AsMemory(0, (int)modelStream.Length), BlobWriteCondition.Overwrite, cancellationToken);
+        var modelPath = folder + "/" + model.FileName;
+        await artifacts.Blobs.WriteAsync(modelPath, modelStream.GetBuffer().AsMemory(0, (int)modelStream.Length), BlobWriteCondition.Overwrite, cancellationToken);
         var manifestStream = new MemoryStream();
         PublishedListJson.WriteManifest(manifestStream, manifest);
         await artifacts.Blobs.WriteAsync(folder + "/manifest.json", manifestStream.ToArray(), BlobWriteCondition.Overwrite, cancellationToken);
-        return new TrainedModel(model.Version, folder + "/model.als", folder + "/manifest.json", ListVersion.For(settings.RulesConfig, model),
-            model.Users.Count, model.Items.Count, manifest.Backend, manifest.TimingsSeconds.GetValueOrDefault("factorize"));
+        var seconds = manifest.TimingsSeconds.GetValueOrDefault("factorize", manifest.TimingsSeconds.GetValueOrDefault("solve"));
+        return new TrainedModel(model.Version, modelPath, folder + "/manifest.json", ListVersion.For(settings.RulesConfig, model),
+            model.Users.Count, model.Items.Count, manifest.Backend, seconds);
     }
 }
 
 /// <summary>
-/// Measures the candidate on a random and a time-based hold-out beside popularity and the model in service
-/// (its parameters retrained on the same training part, see <see cref="ChampionChallengerEvaluation"/>), and applies the gate. The report goes to the run's folder; the metrics into the model's manifest.
+/// The gate: on the split the search plan fixed, measures the candidate (the winning recipe fitted to the split's
+/// training part), the configured parameters fitted the same way, the archived model in service as it was trained,
+/// and popularity, then decides (see <see cref="PublishGate"/>). The report goes to the run's folder; the metrics
+/// into the model's manifest.
 /// </summary>
 public sealed class RecommendationEvaluateActivity(IBlobStore blobs, IDocumentStore documents) : TaskActivity<EvaluateRequest, EvaluationOutcome>
 {
@@ -198,31 +206,45 @@ public sealed class RecommendationEvaluateActivity(IBlobStore blobs, IDocumentSt
         var cancellationToken = context.CancellationToken;
         var artifacts = new RecommendationArtifacts(blobs, documents);
         var settings = await artifacts.ReadServiceSettingsAsync(input.SettingsPath, input.Service, cancellationToken);
-        var dataset = (await artifacts.ImportInteractionsAsync(input.DataPath, cancellationToken)).Dataset;
-        var inService = await artifacts.ReadPointerAsync(input.Service, cancellationToken);
-        AlsOptions? inServiceParameters = null;
-        if (inService is not null)
-        {
-            var inServiceManifest = RecommendationPaths.Model(input.Service, inService.ModelVersion) + "/manifest.json";
-            inServiceParameters = PublishedListJson.ReadManifest(new MemoryStream(
-                await artifacts.ReadRequiredAsync(inServiceManifest, $"manifest of the model in service ({inService.Version})", cancellationToken))).Parameters;
-        }
+        var manifest = PublishedListJson.ReadManifest(new MemoryStream(await artifacts.ReadRequiredAsync(input.Model.ManifestPath, "model manifest", cancellationToken)));
+        var dataset = await artifacts.ReadDatasetAsync(input.DataPath, manifest.DataHash, cancellationToken);
+        var split = await artifacts.ReadSplitAsync(input.Search.GateSplitPath, dataset, cancellationToken);
+        var archived = input.Search.Champion is { } reference ? await artifacts.ReadChampionAsync(reference, cancellationToken) : default;
+        var champion = archived.Model;
 
-        var gated = ChampionChallengerEvaluation.EvaluateAndGate(dataset, settings.Als, inServiceParameters, settings.Evaluation, settings.Gate, cancellationToken);
-        var metrics = gated.Report.ToMetrics().ToDictionary(m => m.Key, m => Math.Round(m.Value, 6), StringComparer.Ordinal);
+        var candidateRecipe = manifest.Recipe;
+        var defaultsRecipe = ModelRecipe.ForAls(settings.Als);
+        ChampionChallengerReport report;
+        using (var backend = AlsBackends.CreateDefault())
+        {
+            var candidate = ModelTrainer.Fit(split.Train, candidateRecipe, backend, cancellationToken);
+            var defaults = defaultsRecipe == candidateRecipe ? null : ModelTrainer.Fit(split.Train, defaultsRecipe, backend, cancellationToken);
+            report = ChampionChallengerEvaluator.Evaluate(split, input.Search.GateBasis, candidate, input.Model.ModelVersion, defaults,
+                champion, input.Search.Champion?.ModelVersion, settings.Evaluation.K);
+        }
+        var decision = PublishGate.Decide(report, settings.Gate, candidateIsChampion: input.Model.ModelVersion == input.Search.Champion?.ModelVersion);
+        var evaluation = new ChampionChallengerEvaluation(report, decision);
+        var metrics = report.ToMetrics().ToDictionary(m => m.Key, m => Math.Round(m.Value, 6), StringComparer.Ordinal);
 
         var reportPath = $"{input.SettingsPath[..input.SettingsPath.LastIndexOf('/')]}/{input.Service}/evaluation.json";
-        await blobs.WriteAsync(reportPath, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(gated, RecommendationsJsonContext.Default.GatedEvaluation),
+        await blobs.WriteAsync(reportPath, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(evaluation, RecommendationsJsonContext.Default.ChampionChallengerEvaluation),
             BlobWriteCondition.Overwrite, cancellationToken);
 
-        var manifest = PublishedListJson.ReadManifest(new MemoryStream(await blobs.ReadAllBytesAsync(input.Model.ManifestPath, cancellationToken)));
+        // A split without test users measures nothing. The model in service republished on unchanged data keeps the
+        // figures it was first published with (its archived manifest has them); any other model gets none.
+        if (report.TestUsers == 0)
+        {
+            metrics = archived.Manifest is { } earlier && earlier.ModelVersion == input.Model.ModelVersion
+                ? new Dictionary<string, double>(earlier.Metrics, StringComparer.Ordinal)
+                : new Dictionary<string, double>(StringComparer.Ordinal);
+        }
+        var modelNdcg = report.TestUsers > 0 ? decision.ModelNdcg : metrics.GetValueOrDefault($"gate.candidate.ndcg@{settings.Evaluation.K}");
         var manifestStream = new MemoryStream();
         PublishedListJson.WriteManifest(manifestStream, manifest.WithMetrics(metrics));
         await blobs.WriteAsync(input.Model.ManifestPath, manifestStream.ToArray(), BlobWriteCondition.Overwrite, cancellationToken);
 
-        var decision = gated.Decision;
-        return new EvaluationOutcome(decision.Publish, decision.Reason, decision.Split, decision.ModelNdcg, decision.PopularityNdcg,
-            decision.InServiceNdcg, inService?.Version, reportPath, metrics);
+        return new EvaluationOutcome(decision.Publish, decision.Reason, decision.Split, modelNdcg, decision.PopularityNdcg,
+            decision.InServiceNdcg, input.Search.InServiceVersion, reportPath, metrics, report.Defaults?.Metrics.Ndcg, report.Basis, report.TestUsers);
     }
 }
 
@@ -234,7 +256,7 @@ public sealed class RecommendationScoreShardActivity(IBlobStore blobs, IDocument
         var cancellationToken = context.CancellationToken;
         var artifacts = new RecommendationArtifacts(blobs, documents);
         var settings = await artifacts.ReadServiceSettingsAsync(input.SettingsPath, input.Service, cancellationToken);
-        var model = AlsModel.ReadFrom(new MemoryStream(await artifacts.ReadRequiredAsync(input.ModelPath, "model", cancellationToken)));
+        var model = RecommendationModel.ReadFrom(new MemoryStream(await artifacts.ReadRequiredAsync(input.ModelPath, "model", cancellationToken)));
         var catalog = await artifacts.ReadCatalogAsync(input.CatalogPath, cancellationToken);
         var rules = ListRules.Create(settings.RulesConfig, model, catalog, $"{input.SettingsPath} (service {settings.Service})");
         var version = ListVersion.For(settings.RulesConfig, model);
@@ -277,8 +299,8 @@ public sealed class RecommendationPublishShardActivity(IBlobStore blobs, IDocume
 }
 
 /// <summary>
-/// Puts the new lists in service: writes the lists' manifest and then the service's pointer document,
-/// which the next refresh reads as "the lists in service".
+/// Puts the new lists in service: archives the model (and its manifest) the lists came from, writes the lists'
+/// manifest and then the service's pointer document, which the next refresh reads as "what is in service".
 /// </summary>
 public sealed class RecommendationActivateActivity(IBlobStore blobs, IDocumentStore documents) : TaskActivity<ActivateRequest, PublicationSummary>
 {
@@ -291,9 +313,18 @@ public sealed class RecommendationActivateActivity(IBlobStore blobs, IDocumentSt
         foreach (var path in input.UserShardPaths.Concat(input.ItemShardPaths)) lists.AddRange(await artifacts.ReadListsAsync(path, cancellationToken));
         var summary = PublicationSummary.Of(input.Service, input.Model.ListVersion, lists, settings.RulesConfig.MinimumLength);
 
+        // The archive holds exactly what was published, so a later gate scores the model itself, not a retraining.
+        var archive = RecommendationPaths.Archive(input.Service, input.Model.ModelVersion);
+        var archivedModel = archive + "/" + input.Model.ModelPath[(input.Model.ModelPath.LastIndexOf('/') + 1)..];
+        var archivedManifest = archive + "/manifest.json";
+        var manifestBytes = await artifacts.ReadRequiredAsync(input.Model.ManifestPath, "model manifest", cancellationToken);
+        await blobs.WriteAsync(archivedModel, await artifacts.ReadRequiredAsync(input.Model.ModelPath, "model", cancellationToken), BlobWriteCondition.Overwrite, cancellationToken);
+        await blobs.WriteAsync(archivedManifest, manifestBytes, BlobWriteCondition.Overwrite, cancellationToken);
+        var dataEnd = PublishedListJson.ReadManifest(new MemoryStream(manifestBytes)).DataEndUtc;
+
         var listsPath = RecommendationPaths.Lists(input.Service, input.Model.ListVersion);
         var pointer = new ServiceListsPointer(input.Service, input.Model.ListVersion, input.Model.ModelVersion, input.DataHash, listsPath,
-            input.UserShardPaths, input.ItemShardPaths, input.PublishedAtUtc, input.RunId, input.ModelNdcg, summary);
+            input.UserShardPaths, input.ItemShardPaths, input.PublishedAtUtc, input.RunId, input.ModelNdcg, summary, archivedModel, archivedManifest, dataEnd);
         await artifacts.WriteJsonAsync(listsPath + "/manifest.json", new ListsManifest(pointer, input.Model.ManifestPath, settings.RulesConfig, CodeVersion.Current), cancellationToken);
         await artifacts.WritePointerAsync(pointer, cancellationToken);
         return summary;
@@ -318,13 +349,21 @@ public sealed class RecommendationReportActivity(IBlobStore blobs, IDocumentStor
         foreach (var service in input.Services)
         {
             body.Append(CultureInfo.InvariantCulture, $"{service.Service}: {service.Outcome.ToString().ToLowerInvariant()}");
-            if (service.Evaluation is { } e)
+            if (service.Evaluation is { TestUsers: 0 } empty) body.Append(CultureInfo.InvariantCulture, $" (no test users on {empty.Split})");
+            else if (service.Evaluation is { } e)
             {
                 body.Append(CultureInfo.InvariantCulture, $" (NDCG@10 {e.ModelNdcg:0.0000}, popularity {e.PopularityNdcg:0.0000}");
+                if (e.DefaultsNdcg is { } d) body.Append(CultureInfo.InvariantCulture, $", configured parameters {d:0.0000}");
                 if (e.InServiceNdcg is { } s) body.Append(CultureInfo.InvariantCulture, $", in service {s:0.0000}");
-                body.Append(')');
+                body.Append(CultureInfo.InvariantCulture, $" on {e.Split}, {e.TestUsers} users)");
             }
             body.Append(CultureInfo.InvariantCulture, $". {service.Reason}\n");
+            if (service.Search?.Note is { } note) body.Append(CultureInfo.InvariantCulture, $"  {note}\n");
+            if (service.Search?.Summary is { } search)
+            {
+                body.Append(CultureInfo.InvariantCulture,
+                    $"  search: {search.Trials.Count} of {search.Planned} trials{(search.StoppedBy is null ? "" : " (" + search.StoppedBy + ")")}, winner {search.Winner.Description} (validation NDCG@10 {search.Winner.Validation.Ndcg:0.0000} vs {search.Defaults.Validation.Ndcg:0.0000} for the configured parameters)\n");
+            }
         }
         body.Append(CultureInfo.InvariantCulture, $"Report: {path}\n");
         var severity = input.Services.Any(s => s.Outcome == ServiceRefreshOutcome.Failed) ? NotificationSeverity.Error

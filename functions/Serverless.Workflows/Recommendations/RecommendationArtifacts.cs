@@ -1,6 +1,8 @@
 using System.Text;
 using System.Text.Json;
 using Serverless.Recommendations.Data;
+using Serverless.Recommendations.Evaluation;
+using Serverless.Recommendations.Models;
 using Serverless.Recommendations.Publishing;
 using Serverless.Storage.Blobs;
 using Serverless.Storage.Documents;
@@ -26,6 +28,80 @@ public sealed class RecommendationArtifacts(IBlobStore blobs, IDocumentStore doc
         var bytes = await ReadRequiredAsync(path, "interaction file", cancellationToken).ConfigureAwait(false);
         using var reader = new StreamReader(new MemoryStream(bytes), Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
         return InteractionCsv.Import(reader, path);
+    }
+
+    /// <summary>The imported dataset of a step, checked against the hash the import step recorded.</summary>
+    public async Task<InteractionDataset> ReadDatasetAsync(string path, string expectedHash, CancellationToken cancellationToken)
+    {
+        if (RecentDatasets.Find(expectedHash) is { } recent) return recent;
+        var dataset = (await ImportInteractionsAsync(path, cancellationToken).ConfigureAwait(false)).Dataset;
+        if (dataset.Hash != expectedHash)
+        {
+            throw new InvalidDataException($"{path}: the data hash is {dataset.Hash}, not the {expectedHash} the import step recorded.");
+        }
+        RecentDatasets.Add(dataset);
+        return dataset;
+    }
+
+    /// <summary>A split stored by <see cref="WriteSplitAsync"/>, over this dataset.</summary>
+    public async Task<DataSplit> ReadSplitAsync(string path, InteractionDataset data, CancellationToken cancellationToken)
+    {
+        var bytes = await ReadRequiredAsync(path, "gate split", cancellationToken).ConfigureAwait(false);
+        return SplitMask.Read(new MemoryStream(bytes), data, path);
+    }
+
+    public Task WriteSplitAsync(string path, InteractionDataset data, DataSplit split, CancellationToken cancellationToken)
+    {
+        var stream = new MemoryStream();
+        SplitMask.Write(stream, data, split);
+        return blobs.WriteAsync(path, stream.GetBuffer().AsMemory(0, (int)stream.Length), BlobWriteCondition.Overwrite, cancellationToken);
+    }
+
+    /// <summary>
+    /// The archived model in service and its manifest. A missing or unreadable file is an error naming it: the
+    /// gate must not quietly compare with something else than what is in service.
+    /// </summary>
+    public async Task<(RecommendationModel Model, ModelManifest Manifest)> ReadChampionAsync(ChampionReference champion, CancellationToken cancellationToken)
+    {
+        var what = $"model in service (lists {champion.ListsVersion}, model {champion.ModelVersion})";
+        ModelManifest manifest;
+        try
+        {
+            manifest = PublishedListJson.ReadManifest(new MemoryStream(await ReadArchivedAsync(champion.ManifestPath, "manifest of the " + what, cancellationToken).ConfigureAwait(false)));
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{champion.ManifestPath}: the manifest of the archived {what} cannot be read: {e.Message}");
+        }
+
+        var bytes = await ReadArchivedAsync(champion.ModelPath, "archived " + what, cancellationToken).ConfigureAwait(false);
+        RecommendationModel model;
+        try
+        {
+            model = RecommendationModel.ReadFrom(new MemoryStream(bytes));
+        }
+        catch (Exception e) when (e is InvalidDataException or ArgumentException or EndOfStreamException or OverflowException or OutOfMemoryException)
+        {
+            throw new InvalidDataException($"{champion.ModelPath}: the archived {what} cannot be read: {e.Message} The gate cannot compare with it; the lists in service stay.");
+        }
+        if (model.Version != champion.ModelVersion)
+        {
+            throw new InvalidDataException($"{champion.ModelPath}: the archived model is {model.Version}, not the {champion.ModelVersion} in service.");
+        }
+        return (model, manifest);
+    }
+
+    private async Task<byte[]> ReadArchivedAsync(string path, string what, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await blobs.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BlobNotFoundException)
+        {
+            // No inner exception: the orchestrator reports the innermost message, and this one is the clear one.
+            throw new InvalidDataException($"{path}: the {what} is missing from the blob store. The gate cannot compare with it; the lists in service stay.");
+        }
     }
 
     public async Task<ItemCatalog> ReadCatalogAsync(string? path, CancellationToken cancellationToken)

@@ -1,5 +1,7 @@
+using Serverless.Recommendations.Models;
 using Serverless.Recommendations.Publishing;
 using Serverless.Recommendations.Scoring;
+using Serverless.Recommendations.Search;
 
 namespace Serverless.Workflows.Recommendations;
 
@@ -37,7 +39,57 @@ public sealed record ImportedData(
     string? QuarantinePath,
     bool Generated);
 
-public sealed record TrainRequest(string SettingsPath, string Service, string DataPath, string DataHash);
+/// <summary>What to train on all of a service's data: the search's winner, or the configured ALS parameters when <paramref name="Recipe"/> is null.</summary>
+public sealed record TrainRequest(string SettingsPath, string Service, string DataPath, string DataHash, ModelRecipe? Recipe = null);
+
+/// <summary>The archived model in service the gate compares with.</summary>
+/// <param name="ListsVersion">The version of the lists in service.</param>
+/// <param name="DataEndUtc">When its training data ended (the time cut); null when its data had no timestamps.</param>
+public sealed record ChampionReference(string ListsVersion, string ModelVersion, string ModelPath, string ManifestPath, DateTimeOffset? DataEndUtc);
+
+public sealed record SearchPlanRequest(string SettingsPath, string Service, string RunId, ImportedData Data);
+
+/// <summary>
+/// The gate's split (stored as a mask, so every later step measures on exactly the same interactions), what the
+/// gate compares with, and the search's trials in order.
+/// </summary>
+/// <param name="Searching">False when there is nothing to search: the one trial is the recipe to train, and runs nowhere.</param>
+/// <param name="Note">Why there is no search when the service configures one, or null.</param>
+public sealed record SearchPlan(
+    string Service,
+    string GateSplitPath,
+    string GateSplit,
+    string GateBasis,
+    ChampionReference? Champion,
+    string? InServiceVersion,
+    string ValidationSplit,
+    int ValidationTrainInteractions,
+    int ValidationInteractions,
+    IReadOnlyList<SearchTrial> Trials,
+    int ParallelTrials,
+    double? MaxSeconds,
+    bool Searching,
+    string? Note = null);
+
+/// <summary>One trial of the fan-out: fit on the validation split carved from the gate's training part, score on its hold-out.</summary>
+public sealed record SearchTrialRequest(string SettingsPath, string Service, string DataPath, string DataHash, string GateSplitPath, SearchTrial Trial);
+
+public sealed record SearchSelectRequest(string SettingsPath, string Service, string RunId, SearchPlan Plan, IReadOnlyList<SearchTrialResult> Results, string? StoppedBy);
+
+/// <summary>
+/// The search's result: the recipe to train on all data, the search table (null without a search), the gate's split
+/// and what is in service (<paramref name="InServiceVersion"/>, the lists' version, even when no archived model can be scored).
+/// </summary>
+public sealed record SearchOutcome(
+    ModelRecipe Winner,
+    SearchSummary? Summary,
+    string? SummaryPath,
+    string GateSplitPath,
+    string GateSplit,
+    string GateBasis,
+    ChampionReference? Champion,
+    string? InServiceVersion,
+    string? Note = null);
 
 /// <summary>A trained model in the blob store, with the version its lists would get.</summary>
 public sealed record TrainedModel(
@@ -50,9 +102,14 @@ public sealed record TrainedModel(
     string Backend,
     double FactorizeSeconds);
 
-public sealed record EvaluateRequest(string SettingsPath, string Service, string DataPath, TrainedModel Model);
+public sealed record EvaluateRequest(string SettingsPath, string Service, string DataPath, TrainedModel Model, SearchOutcome Search);
 
 /// <summary>The evaluation's headline figures and the gate's verdict; the full report is a blob.</summary>
+/// <param name="ModelNdcg">The candidate's NDCG@K on the gate's split.</param>
+/// <param name="InServiceNdcg">The archived model in service's, or null when the gate compared with popularity.</param>
+/// <param name="DefaultsNdcg">The configured parameters' (what the search started from), on the same split.</param>
+/// <param name="Basis">What the split is and what the candidate was compared with, in words.</param>
+/// <param name="TestUsers">Users with test interactions on the split (0: the figures mean nothing).</param>
 public sealed record EvaluationOutcome(
     bool Publish,
     string Reason,
@@ -62,7 +119,10 @@ public sealed record EvaluationOutcome(
     double? InServiceNdcg,
     string? InServiceVersion,
     string ReportPath,
-    IReadOnlyDictionary<string, double> Metrics);
+    IReadOnlyDictionary<string, double> Metrics,
+    double? DefaultsNdcg = null,
+    string? Basis = null,
+    int TestUsers = 0);
 
 /// <summary>One fan-out shard: score (users) or neighbours (items), then the rules, written as JSON Lines.</summary>
 public sealed record ShardRequest(string SettingsPath, string Service, string ModelPath, string? CatalogPath, string ListVersion, ListKind Kind, Shard Shard);
@@ -83,7 +143,11 @@ public sealed record ActivateRequest(
     IReadOnlyList<string> ItemShardPaths,
     double ModelNdcg);
 
-/// <summary>What is in service for one service: stored as the pointer document (partition <see cref="RecommendationPaths.ServicesPartition"/>, id = service).</summary>
+/// <summary>
+/// What is in service for one service: stored as the pointer document (partition <see cref="RecommendationPaths.ServicesPartition"/>, id = service).
+/// The archived model (and its manifest, with the end of its training data) is what the next refresh's gate scores;
+/// pointers written before models were archived have none.
+/// </summary>
 public sealed record ServiceListsPointer(
     string Service,
     string Version,
@@ -95,7 +159,10 @@ public sealed record ServiceListsPointer(
     DateTime PublishedAtUtc,
     string RunId,
     double ModelNdcg,
-    PublicationSummary Summary);
+    PublicationSummary Summary,
+    string? ArchivedModelPath = null,
+    string? ArchivedManifestPath = null,
+    DateTimeOffset? DataEndUtc = null);
 
 public enum ServiceRefreshOutcome
 {
@@ -119,7 +186,8 @@ public sealed record ServiceRefreshResult(
     ImportedData? Data = null,
     TrainedModel? Model = null,
     EvaluationOutcome? Evaluation = null,
-    PublicationSummary? Publication = null);
+    PublicationSummary? Publication = null,
+    SearchOutcome? Search = null);
 
 public sealed record ReportRequest(string RunId, DateTime StartedAtUtc, IReadOnlyList<ServiceRefreshResult> Services);
 

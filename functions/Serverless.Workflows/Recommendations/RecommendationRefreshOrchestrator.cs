@@ -8,8 +8,9 @@ using Serverless.Workflows.Common;
 namespace Serverless.Workflows.Recommendations;
 
 /// <summary>
-/// Rebuilds each service's user-to-items and item-to-items lists: import the interaction log -> train
-/// ALS -> evaluate against popularity and the lists in service (gate) -> if the gate allows: score users
+/// Rebuilds each service's user-to-items and item-to-items lists: import the interaction log -> search the
+/// hyper-parameters (a fan-out of trials, see <see cref="RecommendationSearch"/>) -> train the winner on all data
+/// -> evaluate against the archived model in service, or popularity (gate) -> if the gate allows: score users
 /// and item neighbours in shards with the rules applied (fan-out) -> publish each shard to the document
 /// store (fan-out) -> switch the service's pointer to the new version -> report.
 /// </summary>
@@ -56,6 +57,7 @@ public sealed class RecommendationRefreshOrchestrator : TaskOrchestrator<Recomme
     private async Task<ServiceRefreshResult> RefreshServiceAsync(TaskOrchestrationContext context, RefreshPlan plan, string service)
     {
         ImportedData? data = null;
+        SearchOutcome? search = null;
         TrainedModel? model = null;
         EvaluationOutcome? evaluation = null;
         try
@@ -63,17 +65,20 @@ public sealed class RecommendationRefreshOrchestrator : TaskOrchestrator<Recomme
             Step(context, plan, service, "import");
             data = await context.CallActivityAsync<ImportedData>(RecommendationActivityNames.Import, new ServiceStep(plan.SettingsPath, service));
 
+            Step(context, plan, service, "search");
+            search = await RecommendationSearch.RunAsync(context, plan, service, data);
+
             Step(context, plan, service, "train");
-            model = await TrainAsync(context, plan, new TrainRequest(plan.SettingsPath, service, data.DataPath, data.DataHash));
+            model = await TrainAsync(context, plan, new TrainRequest(plan.SettingsPath, service, data.DataPath, data.DataHash, search.Winner));
 
             Step(context, plan, service, "evaluate");
             evaluation = await context.CallActivityAsync<EvaluationOutcome>(RecommendationActivityNames.Evaluate,
-                new EvaluateRequest(plan.SettingsPath, service, data.DataPath, model));
+                new EvaluateRequest(plan.SettingsPath, service, data.DataPath, model, search));
             if (!evaluation.Publish)
             {
                 Finish(context, plan, service, "kept: " + evaluation.Reason);
                 return new ServiceRefreshResult(service, ServiceRefreshOutcome.Kept, evaluation.Reason, model.ListVersion,
-                    evaluation.InServiceVersion, data, model, evaluation);
+                    evaluation.InServiceVersion, data, model, evaluation, Search: search);
             }
 
             var userShards = Shard.PlanBySize(model.Users, plan.UserShardSize);
@@ -97,14 +102,14 @@ public sealed class RecommendationRefreshOrchestrator : TaskOrchestrator<Recomme
 
             Finish(context, plan, service, "published " + model.ListVersion);
             return new ServiceRefreshResult(service, ServiceRefreshOutcome.Published, evaluation.Reason, model.ListVersion,
-                evaluation.InServiceVersion, data, model, evaluation, publication);
+                evaluation.InServiceVersion, data, model, evaluation, publication, search);
         }
         catch (TaskFailedException e)
         {
             var reason = $"{e.TaskName} failed: {e.FailureDetails.RootMessage()} The lists in service are unchanged.";
             Finish(context, plan, service, "failed: " + reason);
             return new ServiceRefreshResult(service, ServiceRefreshOutcome.Failed, reason, model?.ListVersion,
-                evaluation?.InServiceVersion, data, model, evaluation);
+                evaluation?.InServiceVersion, data, model, evaluation, Search: search);
         }
     }
 
@@ -116,6 +121,9 @@ public sealed class RecommendationRefreshOrchestrator : TaskOrchestrator<Recomme
     internal static Task<TrainedModel> TrainAsync(TaskOrchestrationContext context, RefreshPlan plan, TrainRequest request) => plan.Training switch
     {
         RecommendationTrainingMode.InProcess => context.CallActivityAsync<TrainedModel>(RecommendationActivityNames.Train, request),
+        // The trainer job runs ALS; an EASE winner is a closed-form solve on the CPU, done by the activity.
+        RecommendationTrainingMode.Job when request.Recipe is { Family: Serverless.Recommendations.Models.ModelFamily.Ease } =>
+            context.CallActivityAsync<TrainedModel>(RecommendationActivityNames.Train, request),
         RecommendationTrainingMode.Job => Training.RecommendationTrainingJob.TrainAsync(context, request),
         _ => throw new InvalidOperationException($"Training mode {plan.Training} is not available for recommendations."),
     };

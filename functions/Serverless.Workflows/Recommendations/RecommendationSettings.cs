@@ -5,6 +5,7 @@ using Serverless.Recommendations.Data;
 using Serverless.Recommendations.Evaluation;
 using Serverless.Recommendations.Factorization;
 using Serverless.Recommendations.Rules;
+using Serverless.Recommendations.Search;
 
 namespace Serverless.Workflows.Recommendations;
 
@@ -37,12 +38,14 @@ public sealed record RecommendationSettings
               "service": "jobs",
               "description": "part-time job board",
               "synthetic": {},
+              "search": {},
               "rules": { "listLength": 10, "minUserInteractions": 3, "maxPerCategory": 4 }
             },
             {
               "service": "careers",
               "description": "career site",
               "synthetic": { "users": 2000, "items": 1200, "interactions": 90000, "categories": 16, "tasteClusters": 8, "seed": 20250107 },
+              "search": {},
               "rules": {
                 "listLength": 10, "minListLength": 8, "minUserInteractions": 4, "maxPerCategory": 3,
                 "pinned": [ { "itemId": "i000007", "position": 3 } ],
@@ -136,7 +139,11 @@ public sealed record ServiceSettings
     /// <summary>When set and the interaction log is missing, the built-in generator writes one (and its catalogue) with these options.</summary>
     public SyntheticDataOptions? Synthetic { get; init; }
 
+    /// <summary>The configured ALS parameters: what is trained without a search, and the search's trial 0 (the "defaults").</summary>
     public AlsOptions Als { get; init; } = AlsOptions.Default;
+
+    /// <summary>The hyper-parameter search (a fan-out of trials); null trains <see cref="Als"/> as it is.</summary>
+    public SearchSpace? Search { get; init; }
 
     public EvaluationOptions Evaluation { get; init; } = EvaluationOptions.Default;
 
@@ -185,6 +192,12 @@ public sealed record ServiceSettings
         if (Evaluation.K < 1) throw new RecommendationSettingsException($"{Where("evaluation.k")}: must be at least 1, got {Evaluation.K}.");
         if (Evaluation.HoldoutFraction is <= 0 or >= 1) throw new RecommendationSettingsException($"{Where("evaluation.holdoutFraction")}: must be within (0, 1), got {Evaluation.HoldoutFraction}.");
         if (Gate.Tolerance is < 0 or >= 1 || double.IsNaN(Gate.Tolerance)) throw new RecommendationSettingsException($"{Where("gate.tolerance")}: must be within [0, 1), got {Gate.Tolerance}.");
+        if (Gate.MinimumTestUsers < 1) throw new RecommendationSettingsException($"{Where("gate.minimumTestUsers")}: must be at least 1, got {Gate.MinimumTestUsers}.");
+        if (Search is not null)
+        {
+            try { Search.Validate(); }
+            catch (SearchSpaceException e) { throw new RecommendationSettingsException($"{source}: field '{field}.search.{e.Field}': {e.Reason}."); }
+        }
         if (MaxQuarantinedShare is < 0 or > 1 || double.IsNaN(MaxQuarantinedShare)) throw new RecommendationSettingsException($"{Where("maxQuarantinedShare")}: must be within [0, 1], got {MaxQuarantinedShare}.");
         try { RulesConfig.Validate($"{source} ({field}.rules)"); }
         catch (ServiceConfigException e) { throw new RecommendationSettingsException(e.Message, e); }
@@ -217,6 +230,9 @@ public static class RecommendationPaths
     public static string Model(string service, string modelVersion) => $"{Root}/{service}/models/{modelVersion}";
 
     public static string Lists(string service, string listVersion) => $"{Root}/{service}/lists/{listVersion}";
+
+    /// <summary>Where each published model is archived (model and manifest), for the gate of later refreshes.</summary>
+    public static string Archive(string service, string modelVersion) => $"{Root}/{service}/archive/{modelVersion}";
 
     public static string Run(string runId) => $"{Root}/runs/{runId}";
 

@@ -53,7 +53,9 @@ public sealed class RecommendationJobPrepareActivity(IConfiguration configuratio
 
         var folder = RecommendationTrainingJob.JobFolder(request.Service, TrainingJobName.FromInstance(input.JobInstanceId));
         var configPath = folder + "/input/als.json";
-        await blobs.WriteAsync(configPath, JsonSerializer.SerializeToUtf8Bytes(settings.Als, AlsJson), BlobWriteCondition.Overwrite, context.CancellationToken);
+        // The search's ALS winner when there is one (an EASE winner never comes here: it trains in process).
+        var als = request.Recipe?.Als ?? settings.Als;
+        await blobs.WriteAsync(configPath, JsonSerializer.SerializeToUtf8Bytes(als, AlsJson), BlobWriteCondition.Overwrite, context.CancellationToken);
         var modelFolder = folder + "/model";
 
         var spec = TrainerJobSpecs.Als(defaults, defaults.DataUri(blobs, request.DataPath), defaults.DataUri(blobs, configPath), defaults.DataUri(blobs, modelFolder),
@@ -102,11 +104,14 @@ public sealed class RecommendationJobFinishActivity(IBlobStore blobs, IDocumentS
             ? t.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetDouble(), StringComparer.Ordinal)
             : new Dictionary<string, double>(StringComparer.Ordinal);
 
+        // The end of the training data is the next gate's time cut; the trainer does not record it, the data does.
+        var dataEnd = (await artifacts.ReadDatasetAsync(request.DataPath, request.DataHash, cancellationToken)).DataEndUtc;
         var manifest = new ModelManifest
         {
             ModelVersion = model.Version,
             Parameters = model.Options,
             DataHash = model.DataHash,
+            DataEndUtc = dataEnd,
             CodeVersion = root.GetProperty("codeVersion").GetString() ?? "unknown",
             Backend = backend,
             Users = model.Users.Count,

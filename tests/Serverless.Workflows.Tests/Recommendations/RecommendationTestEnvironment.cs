@@ -5,6 +5,7 @@ using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Serverless.Durable;
 using Serverless.Durable.Embedded;
+using Serverless.Recommendations.Data;
 using Serverless.Storage.Blobs;
 using Serverless.Storage.Documents;
 using Serverless.Workflows.Recommendations;
@@ -69,7 +70,29 @@ internal sealed class RecommendationTestEnvironment : IAsyncDisposable
         return new RecommendationTestEnvironment(root, services, engine);
     }
 
+    /// <summary>The synthetic options of <see cref="SmallSettings"/>' service.</summary>
+    public static SyntheticDataOptions SmallData { get; } = new()
+    {
+        Users = 300, Items = 150, Interactions = 9000, Categories = 6, TasteClusters = 4, PreferredCategoriesPerCluster = 2, Seed = 11,
+    };
+
     public Task WriteSettingsAsync(string json) => File.WriteAllTextAsync(SettingsFile, json);
+
+    /// <summary>
+    /// Writes the small service's log as it stood at the end of day <paramref name="day"/> of its period (all of it
+    /// when null), with its catalogue: the data of one refresh, then more data for the next.
+    /// </summary>
+    public async Task WriteLogUntilAsync(double? day)
+    {
+        var data = SyntheticInteractions.Generate(SmallData);
+        var cut = day is { } d ? SmallData.Start.AddDays(d).ToUnixTimeMilliseconds() : long.MaxValue;
+        var log = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
+        InteractionCsv.Write(log, data.Events.Where(e => e.TimestampMs < cut), includeTimestamps: true);
+        var catalog = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
+        data.Catalog.WriteCsv(catalog);
+        await WriteBlobAsync(RecommendationPaths.DefaultInteractions("mini"), log.ToString());
+        await WriteBlobAsync(RecommendationPaths.DefaultCatalog("mini"), catalog.ToString());
+    }
 
     public Task WriteBlobAsync(string path, string text) =>
         Blobs.WriteAsync(path, Encoding.UTF8.GetBytes(text), BlobWriteCondition.Overwrite);
