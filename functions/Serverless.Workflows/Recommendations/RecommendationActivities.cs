@@ -318,6 +318,10 @@ public sealed class RecommendationReportActivity(IBlobStore blobs, IDocumentStor
         var body = new StringBuilder();
         foreach (var service in input.Services)
         {
+            if (service.Evaluation is { } evaluation)
+            {
+                Telemetry.WorkflowMetrics.RecordRecommendationNdcg(service.Service, evaluation.ModelNdcg, evaluation.PopularityNdcg, evaluation.InServiceNdcg);
+            }
             body.Append(CultureInfo.InvariantCulture, $"{service.Service}: {service.Outcome.ToString().ToLowerInvariant()}");
             if (service.Evaluation is { } e)
             {
