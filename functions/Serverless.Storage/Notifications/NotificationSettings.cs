@@ -14,7 +14,8 @@ public static class NotificationSettingNames
 
     /// <summary>
     /// The app's public address (<c>https://func-xyz.azurewebsites.net</c>, <c>http://127.0.0.1:7071</c>): links such as
-    /// <c>/review.html?instance=...</c> become absolute with it. Unset: links stay paths, and chat messages show them as text.
+    /// <c>/review.html?instance=...</c> become absolute with it. Default: <c>https://{WEBSITE_HOSTNAME}</c> on Azure, the host's
+    /// own address in <c>serverless host</c>; otherwise links stay paths, and chat messages leave them out.
     /// </summary>
     public const string LinkBaseUrl = "Serverless:Notifications:LinkBaseUrl";
 
@@ -41,6 +42,11 @@ public sealed record NotificationSettings(IReadOnlyList<WebhookSinkOptions> Webh
             {
                 throw new StorageConfigurationException(NotificationSettingNames.LinkBaseUrl, $"'{baseText}' is not an absolute http(s) URL such as https://func-name.azurewebsites.net.");
             }
+        }
+        // On App Service and Azure Functions the platform names the app's own host.
+        if (linkBase is null && Optional(configuration, "WEBSITE_HOSTNAME") is { } siteHost && Uri.TryCreate($"https://{siteHost}", UriKind.Absolute, out var site))
+        {
+            linkBase = site;
         }
         var sinks = configuration.GetSection(NotificationSettingNames.Webhooks).GetChildren()
             .Where(section => section.Value is not null || section.GetChildren().Any())
