@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Runtime.CompilerServices;
@@ -159,15 +160,17 @@ internal sealed class EngineTelemetry : IDisposable
     public static Activity? StartActivity(ActivityWorkItem item, DateTime start)
     {
         if (!Tracing) return null;
-        var span = Source.StartActivity($"activity:{item.Name}", ActivityKind.Server, TraceIdentity.Root(item.InstanceId, item.ExecutionId),
+        var span = Source.StartActivity(ActivitySpanName(item.Name), ActivityKind.Server, TraceIdentity.Root(item.InstanceId, item.ExecutionId),
             startTime: Utc(start));
         if (span is null) return null;
-        span.SetTag("durabletask.type", "activity");
-        span.SetTag("durabletask.task.instance_id", item.InstanceId);
-        span.SetTag("durabletask.task.execution_id", item.ExecutionId);
-        span.SetTag("durabletask.task.name", item.Name);
-        span.SetTag("durabletask.task.task_id", item.TaskId);
-        span.SetTag("durabletask.attempt", item.Attempt);
+        if (span.IsAllDataRequested)
+        {
+            // Four tags: this span is the engine's most frequent (the type is in its name, the execution in its trace).
+            span.SetTag("durabletask.task.instance_id", item.InstanceId);
+            span.SetTag("durabletask.task.name", item.Name);
+            span.SetTag("durabletask.task.task_id", item.TaskId);
+            span.SetTag("durabletask.attempt", item.Attempt);
+        }
         return span;
     }
 
@@ -185,6 +188,10 @@ internal sealed class EngineTelemetry : IDisposable
     }
 
     // ---- Helpers ----
+
+    private static readonly ConcurrentDictionary<string, string> ActivitySpanNames = new(StringComparer.Ordinal);
+
+    private static string ActivitySpanName(string name) => ActivitySpanNames.GetOrAdd(name, static n => $"activity:{n}");
 
     private static DateTime Utc(DateTime time) => time.Kind == DateTimeKind.Utc ? time : DateTime.SpecifyKind(time, DateTimeKind.Utc);
 

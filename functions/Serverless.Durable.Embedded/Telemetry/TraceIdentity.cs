@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Reflection;
 using System.Security.Cryptography;
@@ -33,8 +34,18 @@ internal static class TraceIdentity
     public static ActivitySpanId StepSpanId(string instanceId, string executionId, int taskId) =>
         ActivitySpanId.CreateFromBytes(Hash("step", instanceId, executionId, taskId).AsSpan(0, 8));
 
-    public static ActivityContext Root(string instanceId, string executionId) =>
-        new(TraceId(instanceId, executionId), RootSpanId(instanceId, executionId), ActivityTraceFlags.Recorded, isRemote: true);
+    // A fan-out asks for the same instance's root thousands of times: its two hashes are computed once.
+    private static readonly ConcurrentDictionary<(string InstanceId, string ExecutionId), ActivityContext> Roots = new();
+    private const int MaxCachedRoots = 4_096;
+
+    public static ActivityContext Root(string instanceId, string executionId)
+    {
+        if (Roots.TryGetValue((instanceId, executionId), out var cached)) return cached;
+        if (Roots.Count >= MaxCachedRoots) Roots.Clear();
+        var root = new ActivityContext(TraceId(instanceId, executionId), RootSpanId(instanceId, executionId), ActivityTraceFlags.Recorded, isRemote: true);
+        Roots[(instanceId, executionId)] = root;
+        return root;
+    }
 
     public static ActivityContext Step(string instanceId, string executionId, int taskId) =>
         new(TraceId(instanceId, executionId), StepSpanId(instanceId, executionId, taskId), ActivityTraceFlags.Recorded, isRemote: true);
