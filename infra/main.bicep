@@ -120,6 +120,9 @@ param trainerUri string = ''
 @description('Turn on Key Vault purge protection (cannot be turned off again).')
 param keyVaultPurgeProtection bool = false
 
+@description('Webhook notification sinks as name:kind pairs, comma-separated (ops:slack,planners:teams,erp:json); kinds slack, teams, json. Each reads its URL from the secret notify-<name>-url in the host Key Vault and, for json, its signing key from notify-<name>-key. Empty: notifications go to the logs only.')
+param notificationWebhooks string = ''
+
 var tags = {
   'azd-env-name': environmentName
 }
@@ -343,7 +346,8 @@ var functionAppSettings = {
   Serverless__Storage__CosmosDatabase: cosmos.outputs.databaseName
   Serverless__Storage__CosmosContainer: appCosmosContainerName
   Serverless__Storage__ManagedIdentityClientId: identity.outputs.appClientId
-  // The instance file system is not durable on Flex Consumption: notifications go to the logs.
+  // The instance file system is not durable on Flex Consumption: notifications are logged (and sent to the
+  // webhooks of notificationWebhooks, below).
   Serverless__Storage__Notifications: 'log'
   // Training runs as Azure ML Command jobs on the GPU cluster.
   Serverless__Training__Mode: 'AzureMl'
@@ -368,6 +372,19 @@ var functionAppSettings = {
 // The trainer's location is known once the postprovision hook has published it (azure.yaml).
 var trainerSettings = empty(trainerUri) ? {} : { Serverless__Training__TrainerUri: trainerUri }
 
+// Webhook sinks: their URLs and signing keys are secrets, so the settings are Key Vault references the platform
+// resolves with the app identity (keyVaultReferenceIdentity); the values never pass through the template.
+var webhookSinks = [for sink in (empty(notificationWebhooks) ? [] : split(notificationWebhooks, ',')): {
+  name: trim(split(sink, ':')[0])
+  kind: toLower(trim(last(split(sink, ':'))))
+}]
+var webhookSettings = reduce(webhookSinks, {}, (settings, sink) => union(settings, {
+  'Serverless__Notifications__Webhooks__${sink.name}__Kind': sink.kind
+  'Serverless__Notifications__Webhooks__${sink.name}__Url': '@Microsoft.KeyVault(VaultName=${names.hostKeyVault};SecretName=notify-${sink.name}-url)'
+}, sink.kind == 'json' ? {
+  'Serverless__Notifications__Webhooks__${sink.name}__SigningKey': '@Microsoft.KeyVault(VaultName=${names.hostKeyVault};SecretName=notify-${sink.name}-key)'
+} : {}))
+
 module functionApp 'modules/functionapp.bicep' = {
   scope: rg
   params: {
@@ -377,7 +394,7 @@ module functionApp 'modules/functionapp.bicep' = {
     appName: names.functionApp
     identityId: identity.outputs.appIdentityId
     deploymentContainerUrl: '${hostStorage.outputs.blobEndpoint}/${hostStorage.outputs.containerNames[0]}'
-    appSettings: union(functionAppSettings, trainerSettings)
+    appSettings: union(functionAppSettings, trainerSettings, webhookSettings)
     maximumInstanceCount: functionMaximumInstanceCount
     durableAlwaysReadyInstances: functionDurableAlwaysReadyInstances
     instanceMemoryMB: functionInstanceMemoryMB

@@ -6,6 +6,7 @@ using Serverless.Durable.Embedded.Dispatch;
 using Serverless.Durable.Embedded.Execution;
 using Serverless.Durable.Embedded.History;
 using Serverless.Durable.Embedded.Persistence;
+using Serverless.Durable.Embedded.Telemetry;
 
 namespace Serverless.Durable.Embedded;
 
@@ -95,6 +96,8 @@ public sealed partial class EmbeddedEngine
         Interlocked.Increment(ref _activitiesExecuted);
         string? result = null;
         StoredFailure? failure = null;
+        var started = UtcNow;
+        using var span = EngineTelemetry.StartActivity(item, started);
         try
         {
             var activity = _factory.CreateActivity(item.Name, _services);
@@ -121,7 +124,9 @@ public sealed partial class EmbeddedEngine
             failure = StoredFailure.FromException(ex);
             _logger.LogWarning("Activity {Name} (#{TaskId}) of {InstanceId} failed: {Message}", item.Name, item.TaskId, item.InstanceId, ex.Message);
         }
-        _completions.Writer.TryWrite(new ActivityCompletion(item, result, failure, UtcNow));
+        var completedAt = UtcNow;
+        _telemetry.ActivityFinished(span, item, failure, started, completedAt);
+        _completions.Writer.TryWrite(new ActivityCompletion(item, result, failure, completedAt));
     }
 
     /// <summary>Commits finished activities in batches: one transaction for everything that finished meanwhile.</summary>

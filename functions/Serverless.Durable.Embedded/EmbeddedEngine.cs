@@ -6,6 +6,7 @@ using Serverless.Durable.Embedded.Dispatch;
 using Serverless.Durable.Embedded.Execution;
 using Serverless.Durable.Embedded.History;
 using Serverless.Durable.Embedded.Persistence;
+using Serverless.Durable.Embedded.Telemetry;
 
 namespace Serverless.Durable.Embedded;
 
@@ -42,6 +43,7 @@ public sealed partial class EmbeddedEngine : IAsyncDisposable
         _logger = _loggerFactory.CreateLogger<EmbeddedEngine>();
         _store = new SqliteEngineStore(_options);
         _executors = new ExecutorCache(_options.ExecutorCacheSize);
+        _telemetry = new EngineTelemetry(_store, () => UtcNow);
         WorkerId = _options.ResolveWorkerId();
         Client = new EmbeddedDurableTaskClient("", this);
     }
@@ -101,6 +103,7 @@ public sealed partial class EmbeddedEngine : IAsyncDisposable
     {
         await StopAsync().ConfigureAwait(false);
         _store.Dispose();
+        _telemetry.Dispose();
         _stopping?.Dispose();
     }
 
@@ -155,7 +158,7 @@ public sealed partial class EmbeddedEngine : IAsyncDisposable
             var now = UtcNow;
             var episodes = new (EpisodeCommit Commit, OrchestrationExecutor? Executor)[items.Count];
             Parallel.For(0, items.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
-                i => episodes[i] = RunEpisode(items[i], now));
+                i => episodes[i] = RunObservedEpisode(items[i], now));
             Interlocked.Add(ref _episodes, items.Count);
 
             try
@@ -171,6 +174,7 @@ public sealed partial class EmbeddedEngine : IAsyncDisposable
                 continue;
             }
 
+            _telemetry.Committed(episodes);
             AfterCommit(episodes);
         }
     }

@@ -1,4 +1,11 @@
 using Azure.Core.Serialization;
+using Azure.Identity;
+using Azure.Monitor.OpenTelemetry.Exporter;
+using Microsoft.Azure.Functions.Worker.OpenTelemetry;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+using Serverless.Hosting.Telemetry;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -47,6 +54,29 @@ public static class Program
         // One JSON style for Durable payloads, HTTP bodies and the local engines: camelCase, enums as strings.
         // Durable Functions' isolated extension serializes inputs, outputs and custom status with this serializer.
         services.Configure<WorkerOptions>(options => options.Serializer = new JsonObjectSerializer(DurableJson.Options));
+        AddTelemetry(services, configuration);
         return services;
+    }
+
+    /// <summary>
+    /// Traces, metrics and logs of the worker to Application Insights (host.json's <c>telemetryMode</c> is OpenTelemetry,
+    /// so the host sends its own, Durable Functions' orchestration and activity spans among them). Each function
+    /// invocation is a span under the host's, and the application's spans (webhook deliveries) nest under it. The
+    /// exporter authenticates with the app's managed identity (<c>AZURE_CLIENT_ID</c>): the component accepts no keys.
+    /// </summary>
+    internal static void AddTelemetry(IServiceCollection services, IConfiguration configuration)
+    {
+        var telemetry = services.AddOpenTelemetry()
+            .UseFunctionsWorkerDefaults()
+            .WithTracing(tracing => tracing.AddSource([.. TelemetrySources.ApplicationSources]))
+            .WithMetrics(metrics => metrics.AddMeter([.. TelemetrySources.ApplicationMeters]));
+        if (string.IsNullOrWhiteSpace(configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"])) return;
+        telemetry.UseAzureMonitorExporter(options =>
+        {
+            var clientId = configuration["AZURE_CLIENT_ID"];
+            options.Credential = string.IsNullOrWhiteSpace(clientId)
+                ? new DefaultAzureCredential()
+                : new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(clientId));
+        });
     }
 }

@@ -25,6 +25,17 @@ public sealed class CompositionTests : IClassFixture<ShellServices>
     public CompositionTests(ShellServices shell) => _services = shell.Provider;
 
     [Fact]
+    public void The_shell_traces_and_measures_the_application_through_OpenTelemetry()
+    {
+        var tracer = _services.GetService<OpenTelemetry.Trace.TracerProvider>();
+        var meters = _services.GetService<OpenTelemetry.Metrics.MeterProvider>();
+
+        Assert.NotNull(tracer);
+        Assert.NotNull(meters);
+        Assert.True(new System.Diagnostics.ActivitySource(Serverless.Storage.Notifications.NotificationTelemetry.SourceName).HasListeners());
+    }
+
+    [Fact]
     public void The_composition_resolves_the_registry_the_runner_and_the_worker_serializer()
     {
         Assert.Contains(DemoApprovalOrchestrator.Name, _services.GetRequiredService<WorkflowRunner>().OrchestratorNames);

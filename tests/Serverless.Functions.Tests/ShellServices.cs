@@ -20,7 +20,8 @@ public sealed class ShellServices : IDisposable
 
     public void Dispose()
     {
-        Provider.Dispose();
+        // The worker's OpenTelemetry services are disposed asynchronously only, as the Functions host disposes them.
+        Provider.DisposeAsync().AsTask().GetAwaiter().GetResult();
         Directory.Delete(_directory, recursive: true);
     }
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Serverless.Durable.Embedded;
 using Serverless.Hosting.Composition;
+using Serverless.Hosting.Telemetry;
 
 namespace Serverless.Cli;
 
@@ -48,7 +49,13 @@ internal sealed class CliRuntime : IAsyncDisposable
             options.WorkerId = $"{Environment.MachineName}-cli-{Environment.ProcessId}";
             options.PollInterval = TimeSpan.FromMilliseconds(100);
         });
-        return new CliRuntime(services.BuildServiceProvider());
+        // Off unless configured (Serverless:Telemetry:*): a command is short and usually has no collector beside it.
+        services.AddServerlessTelemetry(configuration, otlpByDefault: false);
+        var provider = services.BuildServiceProvider();
+        // No generic host here to start them: exporters run once their providers are resolved, and flush on dispose.
+        provider.GetService<OpenTelemetry.Trace.TracerProvider>();
+        provider.GetService<OpenTelemetry.Metrics.MeterProvider>();
+        return new CliRuntime(provider);
     }
 
     /// <summary>Starts the Durable Task worker in this process, so the instances a command follows make progress here.</summary>

@@ -70,6 +70,24 @@ internal sealed class OrchestrationExecutor
 
     public bool IsFinished => _run is { IsCompleted: true };
 
+    // ---- For tracing (Telemetry/EngineTelemetry) ----
+
+    /// <summary>When this execution started (its ExecutionStarted event).</summary>
+    public DateTime? StartedAt { get; private set; }
+
+    /// <summary>Timers and sub-orchestrations scheduled and not yet seen completing, by task id: a span needs their start.</summary>
+    public Dictionary<int, DurableEvent> ScheduledSteps { get; } = [];
+
+    private bool _rebuiltByReplay;
+
+    /// <summary>True once after this executor's state was rebuilt from history (not kept in memory since the last episode).</summary>
+    public bool TakeRebuiltByReplay()
+    {
+        var rebuilt = _rebuiltByReplay;
+        _rebuiltByReplay = false;
+        return rebuilt;
+    }
+
     /// <summary>Rebuilds state from the stored history. Throws <see cref="NonDeterministicOrchestrationException"/>.</summary>
     public void Replay(IReadOnlyList<DurableEvent> history)
     {
@@ -85,6 +103,7 @@ internal sealed class OrchestrationExecutor
         }
         _unconfirmedActions.Clear();
         IsReplaying = false;
+        _rebuiltByReplay = true;
     }
 
     /// <summary>Applies new events (in order) at time <paramref name="now"/> and reports what the orchestrator did.</summary>
@@ -151,6 +170,8 @@ internal sealed class OrchestrationExecutor
 
     private void Process(DurableEvent e)
     {
+        // Steps completed in history need no span: only the engine's newly committed completions get one.
+        if (IsReplaying && e.Type is EventType.TimerFired or EventType.SubOrchestrationCompleted or EventType.SubOrchestrationFailed) ScheduledSteps.Remove(e.TaskId);
         switch (e.Type)
         {
             case EventType.ExecutionStarted:
@@ -178,6 +199,7 @@ internal sealed class OrchestrationExecutor
     private void Start(DurableEvent e)
     {
         ExecutionId = e.ExecutionId ?? "";
+        StartedAt = e.Timestamp;
         SerializedInput = e.Data;
         Version = e.Version ?? "";
         Parent = e.ParentInstanceId is null ? null : new ParentOrchestrationInstance(e.ParentName ?? "", e.ParentInstanceId);
@@ -241,6 +263,7 @@ internal sealed class OrchestrationExecutor
         action.TaskId = id;
         action.Timestamp = CurrentUtcDateTime;
         if (onCompleted is not null) _openTasks[id] = onCompleted;
+        if (action.Type is EventType.TimerCreated or EventType.SubOrchestrationCreated) ScheduledSteps[id] = action;
         if (IsReplaying) _unconfirmedActions[id] = action;
         else _producedActions.Add(action);
         return id;

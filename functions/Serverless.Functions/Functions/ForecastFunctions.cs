@@ -1,6 +1,7 @@
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
 using Serverless.Functions.Runtime;
+using Serverless.Workflows.Common;
 using Serverless.Workflows.Forecasting;
 
 namespace Serverless.Functions.Functions;
@@ -41,6 +42,6 @@ public sealed class ForecastFunctions(WorkflowRunner runner)
         runner.RunActivityAsync<PublishStoreInput, PublishedStoreFile>(ForecastActivityNames.PublishStore, input, context);
 
     [Function(ForecastActivityNames.Notify)]
-    public Task<bool> ForecastNotify([ActivityTrigger] ForecastNotification input, FunctionContext context) =>
-        runner.RunActivityAsync<ForecastNotification, bool>(ForecastActivityNames.Notify, input, context);
+    public Task<NotificationOutcome> ForecastNotify([ActivityTrigger] ForecastNotification input, FunctionContext context) =>
+        runner.RunActivityAsync<ForecastNotification, NotificationOutcome>(ForecastActivityNames.Notify, input, context);
 }

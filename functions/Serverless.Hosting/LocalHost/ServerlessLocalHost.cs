@@ -20,6 +20,8 @@ using Serverless.Hosting.Schedules;
 using Serverless.Hosting.Security;
 using Serverless.Storage.Blobs;
 using Serverless.Storage.Blobs.FileSystem;
+using Serverless.Storage.Notifications;
+using Serverless.Hosting.Telemetry;
 
 namespace Serverless.Hosting.LocalHost;
 
@@ -55,6 +57,12 @@ public sealed class LocalHostOptions
 
     /// <summary>False to run no timer triggers (tests of other parts).</summary>
     public bool EnableSchedules { get; set; } = true;
+
+    /// <summary>
+    /// Export traces and metrics over OTLP unless <c>Serverless:Telemetry:Otlp:Enabled</c> says otherwise: what
+    /// <c>serverless host</c> does. Off for hosts built by tests.
+    /// </summary>
+    public bool ExportTelemetryByDefault { get; set; }
 }
 
 /// <summary>
@@ -151,6 +159,11 @@ public sealed class ServerlessLocalHost : IAsyncDisposable
         if (port is < 0 or > 65535) throw new ArgumentOutOfRangeException(nameof(options), port, $"{PortSetting}: a port is from 0 to 65535.");
         var allowRemote = bool.TryParse(configuration[AllowRemoteSetting], out var remote) && remote;
         if (!allowRemote) RefuseRemoteEndpoints(configuration);
+        if (string.IsNullOrWhiteSpace(configuration[NotificationSettingNames.LinkBaseUrl]) && port != 0)
+        {
+            // Links in notifications (review page, run status) point at this host unless configured otherwise.
+            builder.Configuration.AddInMemoryCollection([new(NotificationSettingNames.LinkBaseUrl, $"http://127.0.0.1:{port}")]);
+        }
         var largestBody = Math.Max(ApiLimits.MaxBodyBytes(configuration), ApiLimits.MaxEventBatchBytes(configuration));
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -179,6 +192,7 @@ public sealed class ServerlessLocalHost : IAsyncDisposable
                 ? new InMemoryScheduleStateStore()
                 : new SqliteScheduleStateStore(SqliteScheduleStateStore.PathBeside(databasePath)));
         }
+        services.AddServerlessTelemetry(configuration, options.ExportTelemetryByDefault);
         services.TryAddSingleton(TimeProvider.System);
         options.ConfigureServices?.Invoke(services);
 

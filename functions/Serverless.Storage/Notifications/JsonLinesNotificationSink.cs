@@ -21,7 +21,7 @@ public sealed class JsonLinesNotificationSink(string filePath, ILogger<JsonLines
     public async Task SendAsync(Notification notification, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(notification);
-        var record = new NotificationRecord(_time.GetUtcNow(), notification.Subject, notification.Body, notification.Severity, notification.Links);
+        var record = new NotificationRecord(_time.GetUtcNow(), notification.Subject, notification.Body, notification.Severity, notification.Links, notification.EffectiveId);
         var line = JsonSerializer.SerializeToUtf8Bytes(record, NotificationJsonContext.Default.NotificationRecord);
 
         var folder = Path.GetDirectoryName(_filePath);

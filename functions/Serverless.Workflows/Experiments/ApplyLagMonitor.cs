@@ -29,13 +29,17 @@ public sealed class ApplyLagMonitor(IBlobStore blobs, TimeProvider time)
         }
     }
 
-    /// <summary>An apply round committed these parts.</summary>
+    /// <summary>An apply round committed these parts; each one's time from acknowledgement to applied goes to the lag metric.</summary>
     public void Applied(string experimentId, int shard, IEnumerable<string> pendingPaths)
     {
+        var now = time.GetUtcNow();
         lock (_gate)
         {
             if (!_outstanding.TryGetValue((experimentId, shard), out var parts)) return;
-            foreach (var path in pendingPaths) parts.Remove(path);
+            foreach (var path in pendingPaths)
+            {
+                if (parts.Remove(path, out var acknowledged)) Telemetry.WorkflowMetrics.RecordExperimentsApplyLag(now - acknowledged, experimentId);
+            }
         }
     }
 

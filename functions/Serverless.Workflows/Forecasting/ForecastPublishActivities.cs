@@ -4,6 +4,7 @@ using Serverless.Forecasting.Configuration;
 using Serverless.Forecasting.Proposals;
 using Serverless.Storage.Blobs;
 using Serverless.Storage.Notifications;
+using Serverless.Workflows.Common;
 
 namespace Serverless.Workflows.Forecasting;
 
@@ -93,14 +94,26 @@ public sealed class ForecastPublishStoreActivity(IBlobStore blobs) : TaskActivit
     }
 }
 
-/// <summary>Sends a notification through the configured sink.</summary>
-public sealed class ForecastNotifyActivity(INotificationSink sink) : TaskActivity<ForecastNotification, bool>
+/// <summary>
+/// Sends a notification through every configured sink (the local record and the webhooks). A sink that fails is
+/// reported in the outcome, never thrown: a notification that does not arrive must not fail the forecast.
+/// </summary>
+public sealed class ForecastNotifyActivity(NotificationChannels channels) : TaskActivity<ForecastNotification, NotificationOutcome>
 {
-    public override async Task<bool> RunAsync(TaskActivityContext context, ForecastNotification input)
+    public override async Task<NotificationOutcome> RunAsync(TaskActivityContext context, ForecastNotification input)
     {
         var severity = Enum.TryParse<NotificationSeverity>(input.Severity, ignoreCase: true, out var s) ? s : NotificationSeverity.Info;
-        var links = (input.Links ?? []).Select(l => new NotificationLink(l, l)).ToList();
-        await sink.SendAsync(new Notification($"[{context.InstanceId}] {input.Subject}", input.Body, severity, links), context.CancellationToken);
-        return true;
+        var links = (input.Links ?? []).Select(l => new NotificationLink(LinkTitle(l), l)).ToList();
+        var notification = new Notification($"[{context.InstanceId}] {input.Subject}", input.Body, severity, links);
+        var delivery = await channels.SendAsync(notification, context.CancellationToken);
+        return NotificationOutcome.From(input.Subject, delivery);
     }
+
+    private static string LinkTitle(string link) => link switch
+    {
+        _ when link.StartsWith("/review.html", StringComparison.Ordinal) => "Review page",
+        _ when link.StartsWith("/api/forecasts/", StringComparison.Ordinal) => "Review status",
+        _ when link.StartsWith("/api/workflows/", StringComparison.Ordinal) => "Run status",
+        _ => link,
+    };
 }

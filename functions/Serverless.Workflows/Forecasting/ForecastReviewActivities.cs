@@ -20,6 +20,8 @@ public sealed class ForecastReviewActivity(IBlobStore blobs) : TaskActivity<Revi
     public override async Task<ForecastReviewSummary> RunAsync(TaskActivityContext context, ReviewForecastInput input)
     {
         var cancellationToken = context.CancellationToken;
+        // Every run reviews, whichever way it trained: the run's quality figures go out from here.
+        Telemetry.WorkflowMetrics.RecordForecastBacktest(input.Model.Backtest);
         var config = ForecastConfig.Parse(input.ConfigJson, "config");
         var forecasts = new List<StoreForecast>();
         var histories = new List<StoreHistory>();

@@ -38,6 +38,7 @@ public sealed record ForecastAdjustment(string Store, string Item, int WeekUnits
 /// <param name="Decision">approved | adjusted | rejected | approved-at-deadline | held-at-deadline | held-after-refused-decisions.</param>
 /// <param name="Published">One entry per store file written (or found already written); empty unless approved.</param>
 /// <param name="Artifacts">The blob folder with every artifact of the run.</param>
+/// <param name="Notifications">Each notification the run sent and whether every sink took it (null: a run from before this was recorded).</param>
 public sealed record WeeklyForecastOutput(
     string RunDate,
     string WeekStart,
@@ -51,7 +52,8 @@ public sealed record WeeklyForecastOutput(
     IReadOnlyList<StoreWeekSummary> Stores,
     string Artifacts,
     string DataHash,
-    int QuarantinedRows);
+    int QuarantinedRows,
+    IReadOnlyList<Common.NotificationOutcome>? Notifications = null);
 
 /// <summary>A published store file: where it is, its lines and units, and whether this run created it.</summary>
 /// <param name="Outcome">created | already-present | conflict (a different file for the week was already there; left unchanged).</param>

@@ -25,6 +25,9 @@ public sealed class WeeklyForecastOrchestrator : TaskOrchestrator<WeeklyForecast
     /// <summary>Publication is retried: a store file already written by an attempt that died is found, not written again.</summary>
     public static RetryPolicy PublishRetry { get; set; } = new(3, TimeSpan.FromSeconds(2), 2.0);
 
+    /// <summary>The notify steps' outcomes so far (rebuilt by replay): failures show in the status and the output.</summary>
+    private readonly List<NotificationOutcome> _notifications = [];
+
     public override async Task<WeeklyForecastOutput> RunAsync(TaskOrchestrationContext context, WeeklyForecastInput? input)
     {
         // Read first: an instance of a version this code has no path for fails before any step.
@@ -53,11 +56,11 @@ public sealed class WeeklyForecastOrchestrator : TaskOrchestrator<WeeklyForecast
         var deadline = context.CurrentUtcDateTime.AddHours(run.DeadlineHours);
         var review = await context.CallActivityAsync<ForecastReviewSummary>(ForecastActivityNames.Review,
             new ReviewForecastInput(run.Root, run.ConfigJson, run.Dataset, run.RunDate, run.WeekStart, run.WeekEnd, artifacts, model, deadline));
-        await context.CallActivityAsync<bool>(ForecastActivityNames.Notify, new ForecastNotification(
+        await NotifyAsync(context, new ForecastNotification(
             $"Weekly forecast {run.WeekStart} awaits review",
             $"{review.Summary}. Model: {model.Name} ({model.Reason}). Decide by {deadline:u} (policy {run.DeadlinePolicy}).",
             review.IsClean ? "Info" : "Warning",
-            [$"/review.html?instance={context.InstanceId}", $"/api/forecasts/{context.InstanceId}/review"]));
+            ReviewLinks(context)));
 
         // Version 2 reminds the reviewers before the deadline; an instance started before it keeps waiting without one.
         var remindAt = version >= WorkflowVersions.ReviewReminder && run.ReminderHours > 0 ? deadline.AddHours(-run.ReminderHours) : (DateTime?)null;
@@ -76,12 +79,12 @@ public sealed class WeeklyForecastOrchestrator : TaskOrchestrator<WeeklyForecast
         }
 
         Status(context, "notify", 0, 1, verdict);
-        await context.CallActivityAsync<bool>(ForecastActivityNames.Notify, Outcome(run, verdict, decision, published));
+        await NotifyAsync(context, Outcome(context, run, verdict, decision, published));
 
         var output = new WeeklyForecastOutput(run.RunDate, run.WeekStart, run.WeekEnd, verdict, decision?.Reviewer, decision?.Comment,
             published, model, review,
             artifacts.Zip(forecasts, (a, f) => new StoreWeekSummary(a.Store, f.Items, f.ForecastUnits, f.OrderUnits, f.Path, a.AggregatePath)).ToList(),
-            run.Root, run.DataHash, run.QuarantinedRows);
+            run.Root, run.DataHash, run.QuarantinedRows, _notifications.ToList());
         Status(context, "done", 1, 1, $"{verdict}; {published.Sum(p => p.Units)} units in {published.Count} store files");
         return output;
     }
@@ -107,13 +110,13 @@ public sealed class WeeklyForecastOrchestrator : TaskOrchestrator<WeeklyForecast
     /// Waits for a valid decision until the deadline. A decision that is malformed or names unknown
     /// stores or items is refused (the status says why) and the wait goes on for the time left.
     /// </summary>
-    private static async Task<(ForecastReviewDecision? Decision, string Verdict)> WaitForDecisionAsync(TaskOrchestrationContext context,
+    private async Task<(ForecastReviewDecision? Decision, string Verdict)> WaitForDecisionAsync(TaskOrchestrationContext context,
         PreparedForecastRun run, ForecastReviewSummary review, IReadOnlyList<StoreArtifacts> artifacts, DateTime deadline, DateTime? remindAt)
     {
         var detail = $"{review.Summary}; decide by {deadline:u}";
         for (var refused = 0; refused < MaxRefusedDecisions;)
         {
-            context.SetCustomStatus(WorkflowStatus.Waiting("review", ReviewEvent, detail));
+            context.SetCustomStatus(WorkflowStatus.Waiting("review", ReviewEvent, detail) with { Warnings = Warnings() });
             var reminding = remindAt is { } r && r > context.CurrentUtcDateTime;
             var left = (reminding ? remindAt!.Value : deadline) - context.CurrentUtcDateTime;
             ForecastReviewDecision? received = null;
@@ -131,11 +134,11 @@ public sealed class WeeklyForecastOrchestrator : TaskOrchestrator<WeeklyForecast
             if (received is null && reminding)
             {
                 remindAt = null;
-                await context.CallActivityAsync<bool>(ForecastActivityNames.Notify, new ForecastNotification(
+                await NotifyAsync(context, new ForecastNotification(
                     $"Reminder: weekly forecast {run.WeekStart} awaits review",
                     $"Nobody has decided yet. The deadline is {deadline:u}; then the policy {run.DeadlinePolicy} applies.",
                     "Warning",
-                    [$"/review.html?instance={context.InstanceId}", $"/api/forecasts/{context.InstanceId}/review"]));
+                    ReviewLinks(context)));
                 continue;
             }
             if (received is null)
@@ -203,12 +206,12 @@ public sealed class WeeklyForecastOrchestrator : TaskOrchestrator<WeeklyForecast
         return verdict + "-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..8];
     }
 
-    private static ForecastNotification Outcome(PreparedForecastRun run, string verdict, ForecastReviewDecision? decision, IReadOnlyList<PublishedStoreFile> published)
+    private static ForecastNotification Outcome(TaskOrchestrationContext context, PreparedForecastRun run, string verdict, ForecastReviewDecision? decision, IReadOnlyList<PublishedStoreFile> published)
     {
         var conflicts = published.Where(p => p.Outcome == "conflict").Select(p => p.Store).ToList();
         var who = decision?.Reviewer is { } reviewer ? $" by {reviewer}" : "";
         var comment = string.IsNullOrWhiteSpace(decision?.Comment) ? "" : $" Comment: {decision!.Comment}";
-        return verdict switch
+        ForecastNotification notification = verdict switch
         {
             "rejected" => new($"Weekly forecast {run.WeekStart} rejected", $"Rejected{who}; nothing was published.{comment}", "Warning"),
             "held-after-refused-decisions" => new($"Weekly forecast {run.WeekStart} held",
@@ -220,10 +223,33 @@ public sealed class WeeklyForecastOrchestrator : TaskOrchestrator<WeeklyForecast
                 $"{verdict}{who}: {published.Sum(p => p.Units)} units in {published.Count} store files ({published.Count(p => p.Outcome == "created")} new).{comment}", "Info",
                 published.Select(p => p.Path).ToList()),
         };
+        return notification with { Links = [StatusLink(context), .. notification.Links ?? []] };
     }
 
-    private static void Status(TaskOrchestrationContext context, string step, int done, int total, string detail) =>
-        context.SetCustomStatus(WorkflowStatus.Progress(step, done, total, detail));
+    /// <summary>The review page and the review's status, as the notifications carry them (made absolute by the sinks' link base).</summary>
+    private static List<string> ReviewLinks(TaskOrchestrationContext context) =>
+        [$"/review.html?instance={context.InstanceId}", $"/api/forecasts/{context.InstanceId}/review", StatusLink(context)];
+
+    private static string StatusLink(TaskOrchestrationContext context) => $"/api/workflows/{context.InstanceId}";
+
+    /// <summary>
+    /// Sends a notification through the notify step. Its failure does not stop the run: it is kept for the status and
+    /// the output. The step never throws for a sink; an instance from before outcomes existed reads as delivered.
+    /// </summary>
+    private async Task NotifyAsync(TaskOrchestrationContext context, ForecastNotification notification)
+    {
+        var outcome = await context.CallActivityAsync<NotificationOutcome>(ForecastActivityNames.Notify, notification);
+        _notifications.Add(outcome with { Subject = string.IsNullOrEmpty(outcome.Subject) ? notification.Subject : outcome.Subject });
+    }
+
+    private List<string>? Warnings()
+    {
+        var failed = _notifications.Where(n => !n.Delivered).Select(n => "notification " + n.Describe()).ToList();
+        return failed.Count == 0 ? null : failed;
+    }
+
+    private void Status(TaskOrchestrationContext context, string step, int done, int total, string detail) =>
+        context.SetCustomStatus(WorkflowStatus.Progress(step, done, total, detail) with { Warnings = Warnings() });
 }
 
 /// <summary>Where the train step runs (<c>Serverless:Forecast:Training</c>).</summary>

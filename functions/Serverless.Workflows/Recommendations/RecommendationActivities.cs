@@ -14,6 +14,7 @@ using Serverless.Recommendations.Scoring;
 using Serverless.Storage.Blobs;
 using Serverless.Storage.Documents;
 using Serverless.Storage.Notifications;
+using Serverless.Workflows.Common;
 
 namespace Serverless.Workflows.Recommendations;
 
@@ -335,19 +336,23 @@ public sealed class RecommendationActivateActivity(IBlobStore blobs, IDocumentSt
 public sealed record ListsManifest(ServiceListsPointer Lists, string ModelManifestPath, ServiceConfig Rules, string CodeVersion);
 
 /// <summary>Writes the run's report (every service's outcome, figures and reasons) and sends it as a notification.</summary>
-public sealed class RecommendationReportActivity(IBlobStore blobs, IDocumentStore documents, INotificationSink notifications)
+/// A notification that no sink takes does not fail the run: the report records it.
+public sealed class RecommendationReportActivity(IBlobStore blobs, IDocumentStore documents, NotificationChannels notifications)
     : TaskActivity<ReportRequest, string>
 {
     public override async Task<string> RunAsync(TaskActivityContext context, ReportRequest input)
     {
         var path = RecommendationPaths.Run(input.RunId) + "/report.json";
-        await new RecommendationArtifacts(blobs, documents).WriteJsonAsync(path, input, context.CancellationToken);
 
         var counts = string.Join(", ", Enum.GetValues<ServiceRefreshOutcome>()
             .Select(o => $"{input.Services.Count(s => s.Outcome == o)} {o.ToString().ToLowerInvariant()}"));
         var body = new StringBuilder();
         foreach (var service in input.Services)
         {
+            if (service.Evaluation is { } evaluation)
+            {
+                Telemetry.WorkflowMetrics.RecordRecommendationNdcg(service.Service, evaluation.ModelNdcg, evaluation.PopularityNdcg, evaluation.InServiceNdcg);
+            }
             body.Append(CultureInfo.InvariantCulture, $"{service.Service}: {service.Outcome.ToString().ToLowerInvariant()}");
             if (service.Evaluation is { TestUsers: 0 } empty) body.Append(CultureInfo.InvariantCulture, $" (no test users on {empty.Split})");
             else if (service.Evaluation is { } e)
@@ -369,7 +374,11 @@ public sealed class RecommendationReportActivity(IBlobStore blobs, IDocumentStor
         var severity = input.Services.Any(s => s.Outcome == ServiceRefreshOutcome.Failed) ? NotificationSeverity.Error
             : input.Services.Any(s => s.Outcome == ServiceRefreshOutcome.Kept) ? NotificationSeverity.Warning
             : NotificationSeverity.Info;
-        await notifications.SendAsync(new Notification($"Recommendation refresh {input.RunId}: {counts}", body.ToString(), severity), context.CancellationToken);
+        var subject = $"Recommendation refresh {input.RunId}: {counts}";
+        var delivery = await notifications.SendAsync(new Notification(subject, body.ToString(), severity), context.CancellationToken);
+        var outcome = NotificationOutcome.From(subject, delivery);
+        await new RecommendationArtifacts(blobs, documents).WriteJsonAsync(path,
+            new { input.RunId, input.StartedAtUtc, input.Services, Notification = outcome }, context.CancellationToken);
         return path;
     }
 }

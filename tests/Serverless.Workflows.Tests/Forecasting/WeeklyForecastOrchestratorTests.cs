@@ -65,11 +65,12 @@ public sealed class WeeklyForecastOrchestratorTests
                 lock (_published) _published.Add(publish);
                 return Task.FromResult(new PublishedStoreFile(publish.Store.Store, $"stores/{publish.Store.Store}/orders/{publish.WeekStart}.json", 12, 130, "created"));
             });
-        _context.Setup(c => c.CallActivityAsync<bool>(ForecastActivityNames.Notify, It.IsAny<object?>(), null))
+        _context.Setup(c => c.CallActivityAsync<NotificationOutcome>(ForecastActivityNames.Notify, It.IsAny<object?>(), null))
             .Returns<TaskName, object?, TaskOptions?>((_, input, _) =>
             {
-                _notifications.Add((ForecastNotification)input!);
-                return Task.FromResult(true);
+                var notification = (ForecastNotification)input!;
+                _notifications.Add(notification);
+                return Task.FromResult(new NotificationOutcome($"n-{_notifications.Count}", notification.Subject, true, []));
             });
         // Each wait takes the next queued decision half an hour in, or reaches its deadline when none is left.
         _context.SetupEventWaits<ForecastReviewDecision>(WeeklyForecastOrchestrator.ReviewEvent, timeout =>

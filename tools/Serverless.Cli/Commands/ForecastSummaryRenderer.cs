@@ -49,6 +49,10 @@ internal static class ForecastSummaryRenderer
             (output.Published.Count > 0 ? output.Published.Sum(p => p.Units) : output.Stores.Sum(s => s.OrderUnits)).ToString("N0", CultureInfo.InvariantCulture), "", "");
         AnsiConsole.Write(stores);
         AnsiConsole.MarkupLine($"review: {Markup.Escape(output.Review.Summary)}");
+        foreach (var failed in (output.Notifications ?? []).Where(n => !n.Delivered))
+        {
+            AnsiConsole.MarkupLine($"[yellow]notification {Markup.Escape(failed.Describe())}[/]");
+        }
 
         if (stages.Count > 0)
         {

@@ -29,6 +29,8 @@ internal static class HostCommand
                 DatabasePath = string.IsNullOrWhiteSpace(databasePath) ? null : Path.GetFullPath(databasePath),
                 BaseDirectory = Directory.GetCurrentDirectory(),
                 EnableSchedules = !parse.GetValue(noSchedules),
+                // Traces and metrics go to an OTLP collector (localhost:4317 unless configured); the console stays quiet.
+                ExportTelemetryByDefault = true,
             });
             await host.StartAsync(cancellationToken);
             var engine = host.Services.GetRequiredService<EngineDescription>();
