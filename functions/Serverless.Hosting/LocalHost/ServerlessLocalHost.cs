@@ -158,6 +158,7 @@ public sealed class ServerlessLocalHost : IAsyncDisposable
         var port = options.Port ?? (int.TryParse(configuration[PortSetting], out var configuredPort) ? configuredPort : DefaultPort);
         if (port is < 0 or > 65535) throw new ArgumentOutOfRangeException(nameof(options), port, $"{PortSetting}: a port is from 0 to 65535.");
         var allowRemote = bool.TryParse(configuration[AllowRemoteSetting], out var remote) && remote;
+        ThreadPoolFloor.Apply(configuration);
         if (!allowRemote) RefuseRemoteEndpoints(configuration);
         if (string.IsNullOrWhiteSpace(configuration[NotificationSettingNames.LinkBaseUrl]) && port != 0)
         {
