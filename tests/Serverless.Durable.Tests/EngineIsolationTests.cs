@@ -265,6 +265,40 @@ public sealed class EngineIsolationTests
         Assert.Contains("message", badJson.FailureDetails!.ErrorMessage);
     }
 
+    [Fact]
+    public async Task An_episode_that_cannot_be_written_fails_its_instance_and_the_rest_of_the_batch_is_written()
+    {
+        await using var db = await StoreOnFile.CreateAsync();
+        var now = DateTime.UtcNow;
+        await db.Store.CreateInstanceAsync("bad", "Work", null, null, now, null, CancellationToken.None);
+        await db.Store.CreateInstanceAsync("good", "Work", null, null, now, null, CancellationToken.None);
+        var items = await db.Store.ClaimOrchestrationsAsync("A", now, TimeSpan.FromSeconds(30), 10, 100, CancellationToken.None);
+        Assert.Equal(2, items.Count);
+
+        var commits = items.Select(item =>
+        {
+            var commit = new EpisodeCommit { Instance = item.Instance, Status = InstanceStatus.Running };
+            commit.ConsumedMessageIds.AddRange(item.Messages.Select(m => m.Id));
+            // An activity without a name cannot be written (a null where the store needs a value).
+            var scheduled = new DurableEvent { Type = EventType.TaskScheduled, Timestamp = now, TaskId = 0, Name = item.Instance.Id == "bad" ? null : "Step" };
+            commit.AppendHistory.Add(scheduled);
+            commit.Actions.Add(scheduled);
+            return commit;
+        }).ToList();
+        var outcomes = await db.Store.CommitEpisodesAsync("A", commits, now, CancellationToken.None);
+
+        Assert.Equal((long)InstanceStatus.Running, db.LockStatusHistory("good").Status);
+        Assert.Equal(1, db.Count("SELECT COUNT(*) FROM activities WHERE instance_id = 'good'"));
+        var bad = db.Store.GetInstance("bad", decodePayloads: true)!;
+        Assert.Equal(InstanceStatus.Failed, bad.Status);
+        Assert.Contains("could not write an episode", bad.Failure!.ErrorMessage);
+        Assert.Equal(0, db.Count("SELECT COUNT(*) FROM activities WHERE instance_id = 'bad'"));
+        Assert.Equal(0, db.Count("SELECT COUNT(*) FROM inbox"));
+        var byId = items.Select((item, i) => (item.Instance.Id, Outcome: outcomes[i])).ToDictionary(x => x.Id, x => x.Outcome);
+        Assert.Equal(CommitOutcome.Failed, byId["bad"]);
+        Assert.Equal(CommitOutcome.Committed, byId["good"]);
+    }
+
     // ---- helpers ----
 
     private static async Task WaitUntilAsync(Func<bool> condition, int timeoutSeconds = 20)

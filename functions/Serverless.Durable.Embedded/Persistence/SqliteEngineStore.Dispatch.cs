@@ -101,22 +101,22 @@ internal sealed partial class SqliteEngineStore
                     outcomes[i] = CommitOutcome.NotWritten;
                     continue;
                 }
-                transaction.Save("episode");
+                Savepoint(transaction, "SAVEPOINT episode");
                 try
                 {
                     CommitEpisode(transaction, owner, commit, now);
-                    transaction.Release("episode");
+                    Savepoint(transaction, "RELEASE episode");
                     outcomes[i] = CommitOutcome.Committed;
                 }
                 catch (LockLostException)
                 {
-                    transaction.Rollback("episode");
-                    transaction.Release("episode");
+                    Savepoint(transaction, "ROLLBACK TO episode");
+                    Savepoint(transaction, "RELEASE episode");
                     outcomes[i] = CommitOutcome.NotWritten;
                 }
-                catch (Exception ex) when (ex is not SqliteException)
+                catch (Exception ex) when (IsEpisodeFault(ex))
                 {
-                    transaction.Rollback("episode");
+                    Savepoint(transaction, "ROLLBACK TO episode");
                     commit.FailInstead(new StoredFailure(ex.GetType().FullName!,
                         $"The engine could not write an episode of orchestration '{commit.Instance.Id}' ({commit.Instance.Name}): {ex.Message}",
                         ex.StackTrace), now);
@@ -125,13 +125,13 @@ internal sealed partial class SqliteEngineStore
                         CommitEpisode(transaction, owner, commit, now);
                         outcomes[i] = CommitOutcome.Failed;
                     }
-                    catch (Exception again) when (again is not SqliteException)
+                    catch (Exception again) when (IsEpisodeFault(again))
                     {
                         // Not even the failure can be written: leave the instance as it was; its lock expires.
-                        transaction.Rollback("episode");
+                        Savepoint(transaction, "ROLLBACK TO episode");
                         outcomes[i] = CommitOutcome.NotWritten;
                     }
-                    transaction.Release("episode");
+                    Savepoint(transaction, "RELEASE episode");
                 }
             }
             return outcomes;
@@ -168,6 +168,16 @@ internal sealed partial class SqliteEngineStore
         command.Parameters["$count"].Value = claimed.HistoryCount;
         return command.ExecuteScalar() is not null;
     }
+
+    /// <summary>Savepoint statements as prepared commands: one episode's writes can be undone without the batch's.</summary>
+    private void Savepoint(SqliteTransaction transaction, string sql) => WriterCommand(sql, transaction).ExecuteNonQuery();
+
+    /// <summary>
+    /// An error of this episode's data (a value that cannot be serialized or violates a constraint), as
+    /// opposed to one of the storage (locked, full, failing disk), which fails the whole batch.
+    /// </summary>
+    private static bool IsEpisodeFault(Exception ex) =>
+        ex is not SqliteException sqlite || sqlite.SqliteErrorCode is 18 or 19 or 20 or 25; // too big, constraint, mismatch, range
 
     private sealed class LockLostException : Exception;
 
