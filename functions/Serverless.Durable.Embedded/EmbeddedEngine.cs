@@ -190,8 +190,11 @@ public sealed partial class EmbeddedEngine : IAsyncDisposable
                         written.Add((episodes[i].Commit, null));
                         break;
                     default:
-                        _logger.LogWarning("The episode of orchestration {InstanceId} was not written: its lock was lost or it changed since the claim",
-                            items[i].Instance.Id);
+                        if (!episodes[i].Commit.Skip)
+                        {
+                            _logger.LogWarning("The episode of orchestration {InstanceId} was not written: its lock was lost or it changed since the claim",
+                                items[i].Instance.Id);
+                        }
                         _executors.Remove(items[i].Instance.Id);
                         break;
                 }
@@ -266,6 +269,15 @@ public sealed partial class EmbeddedEngine : IAsyncDisposable
         try
         {
             return ApplyMessages(item, commit, now);
+        }
+        catch (EngineStorageException ex) when (ex.InnerException is Microsoft.Data.Sqlite.SqliteException)
+        {
+            // The database could not be read (locked by another process, say): not the instance's fault.
+            // Nothing is written; the lock is released and the instance runs again later.
+            _logger.LogWarning(ex, "Orchestration {InstanceId} could not be loaded; it will be retried", instance.Id);
+            _executors.Remove(instance.Id);
+            commit.Skip = true;
+            return (commit, null);
         }
         catch (Exception ex)
         {

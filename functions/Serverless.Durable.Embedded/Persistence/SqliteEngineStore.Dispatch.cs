@@ -96,8 +96,9 @@ internal sealed partial class SqliteEngineStore
             for (var i = 0; i < commits.Count; i++)
             {
                 var commit = commits[i];
-                if (!StillOwned(transaction, owner, commit.Instance))
+                if (commit.Skip || !StillOwned(transaction, owner, commit.Instance))
                 {
+                    if (commit.Skip) ReleaseLock(transaction, owner, commit.Instance.Id);
                     outcomes[i] = CommitOutcome.NotWritten;
                     continue;
                 }
@@ -141,16 +142,18 @@ internal sealed partial class SqliteEngineStore
     public Task ReleaseLocksAsync(string owner, IEnumerable<string> instanceIds, CancellationToken cancellationToken) =>
         WriteAsync("release instance locks", transaction =>
         {
-            foreach (var id in instanceIds)
-            {
-                var command = WriterCommand("UPDATE instances SET lock_owner = NULL, lock_until = NULL WHERE id = $id AND lock_owner = $owner",
-                    transaction, "$id", "$owner");
-                command.Parameters["$id"].Value = id;
-                command.Parameters["$owner"].Value = owner;
-                command.ExecuteNonQuery();
-            }
+            foreach (var id in instanceIds) ReleaseLock(transaction, owner, id);
             return true;
         }, cancellationToken);
+
+    private void ReleaseLock(SqliteTransaction transaction, string owner, string instanceId)
+    {
+        var command = WriterCommand("UPDATE instances SET lock_owner = NULL, lock_until = NULL WHERE id = $id AND lock_owner = $owner",
+            transaction, "$id", "$owner");
+        command.Parameters["$id"].Value = instanceId;
+        command.Parameters["$owner"].Value = owner;
+        command.ExecuteNonQuery();
+    }
 
     /// <summary>
     /// True when the instance is still locked by <paramref name="owner"/> and unchanged since the claim (same

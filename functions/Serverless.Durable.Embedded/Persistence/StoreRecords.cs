@@ -50,8 +50,8 @@ internal enum CommitOutcome
 
     /// <summary>
     /// Not written: the instance's lock is no longer this worker's, or its state or messages changed since
-    /// the claim (another worker took it over, and its episode counts); or not even the instance's failure
-    /// could be written, and the instance is left for its lock to expire.
+    /// the claim (another worker took it over, and its episode counts); or the episode was skipped (its lock
+    /// is released for a retry); or not even the instance's failure could be written (its lock expires).
     /// </summary>
     NotWritten,
 
@@ -94,6 +94,9 @@ internal sealed class EpisodeCommit
     public List<(string Name, string? Data)> CarriedOverEvents { get; } = [];
 
     public bool IsTerminal => Status.IsTerminal();
+
+    /// <summary>The episode could not run for a reason outside the instance: write nothing, release the lock.</summary>
+    public bool Skip { get; set; }
 
     /// <summary>Replaces what the episode produced by the instance's failure, consuming the same messages.</summary>
     public void FailInstead(StoredFailure failure, DateTime now)
