@@ -20,9 +20,24 @@ public sealed partial class EmbeddedEngine
     private readonly Channel<ActivityCompletion> _completions = Channel.CreateUnbounded<ActivityCompletion>(
         new UnboundedChannelOptions { SingleReader = true });
     private readonly ConcurrentDictionary<long, ActivityWorkItem> _held = new();
+    // Results produced but not yet committed: their leases are still renewed, or a slow commit would let
+    // them expire and the work run again.
+    private readonly ConcurrentDictionary<long, ActivityWorkItem> _resultsToCommit = new();
     private readonly CancellationTokenSource _activityAbort = new();
     private readonly AsyncSignal _capacityFreed = new();
     private Task[] _activityWorkers = [];
+
+    private volatile bool _holdActivityResults;
+
+    /// <summary>Test seam: while true, finished activities' results wait in memory instead of being committed.</summary>
+    internal bool HoldActivityResults
+    {
+        get => _holdActivityResults;
+        set => _holdActivityResults = value;
+    }
+
+    /// <summary>Results produced but not yet committed (or dropped).</summary>
+    internal int ActivityResultsWaiting => _resultsToCommit.Count;
 
     private int HoldLimit => _options.MaxConcurrentActivities + _options.ActivityPrefetch;
 
@@ -126,6 +141,7 @@ public sealed partial class EmbeddedEngine
         }
         var completedAt = UtcNow;
         _telemetry.ActivityFinished(span, item, failure, started, completedAt);
+        _resultsToCommit[item.Id] = item;
         _completions.Writer.TryWrite(new ActivityCompletion(item, result, failure, completedAt));
     }
 
@@ -137,11 +153,12 @@ public sealed partial class EmbeddedEngine
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
             while (batch.Count < 5_000 && reader.TryRead(out var completion)) batch.Add(completion);
+            while (_holdActivityResults && !_stopping!.IsCancellationRequested) await Task.Delay(10).ConfigureAwait(false);
             for (var attempt = 1; ; attempt++)
             {
                 try
                 {
-                    await _store.CompleteActivitiesAsync(WorkerId, batch, CancellationToken.None).ConfigureAwait(false);
+                    await _store.CompleteActivitiesAsync(WorkerId, batch, UtcNow, CancellationToken.None).ConfigureAwait(false);
                     break;
                 }
                 catch (Exception ex) when (attempt < 10)
@@ -156,6 +173,7 @@ public sealed partial class EmbeddedEngine
                     break;
                 }
             }
+            foreach (var completion in batch) _resultsToCommit.TryRemove(completion.Item.Id, out _);
             batch.Clear();
             _orchestrationSignal.Set();
         }
@@ -175,7 +193,7 @@ public sealed partial class EmbeddedEngine
             {
                 return;
             }
-            var ids = _held.Keys.ToList();
+            var ids = _held.Keys.Union(_resultsToCommit.Keys).ToList();
             if (ids.Count == 0) continue;
             try
             {

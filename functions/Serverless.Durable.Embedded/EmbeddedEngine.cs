@@ -161,10 +161,13 @@ public sealed partial class EmbeddedEngine : IAsyncDisposable
                 i => episodes[i] = RunObservedEpisode(items[i], now));
             Interlocked.Add(ref _episodes, items.Count);
 
+            CommitOutcome[] outcomes;
             try
             {
-                // Committing does not observe shutdown: a claimed batch is either written whole or not at all.
-                await _store.CommitEpisodesAsync(episodes.Select(e => e.Commit).ToList(), now, CancellationToken.None).ConfigureAwait(false);
+                // Committing does not observe shutdown. Each episode is written only while this worker still
+                // holds its instance's lock; one that cannot be written fails its own instance, not the batch.
+                outcomes = await _store.CommitEpisodesAsync(WorkerId, episodes.Select(e => e.Commit).ToList(), now, CancellationToken.None)
+                    .ConfigureAwait(false);
             }
             catch (Exception ex)
             {
@@ -174,12 +177,34 @@ public sealed partial class EmbeddedEngine : IAsyncDisposable
                 continue;
             }
 
-            _telemetry.Committed(episodes);
-            AfterCommit(episodes);
+            var written = new List<(EpisodeCommit Commit, OrchestrationExecutor? Executor)>(episodes.Length);
+            for (var i = 0; i < episodes.Length; i++)
+            {
+                switch (outcomes[i])
+                {
+                    case CommitOutcome.Committed:
+                        written.Add(episodes[i]);
+                        break;
+                    case CommitOutcome.Failed:
+                        _logger.LogError("Orchestration {InstanceId} failed: {Failure}", items[i].Instance.Id, episodes[i].Commit.Failure);
+                        written.Add((episodes[i].Commit, null));
+                        break;
+                    default:
+                        if (!episodes[i].Commit.Skip)
+                        {
+                            _logger.LogWarning("The episode of orchestration {InstanceId} was not written: its lock was lost or it changed since the claim",
+                                items[i].Instance.Id);
+                        }
+                        _executors.Remove(items[i].Instance.Id);
+                        break;
+                }
+            }
+            _telemetry.Committed(written);
+            AfterCommit(written);
         }
     }
 
-    private void AfterCommit((EpisodeCommit Commit, OrchestrationExecutor? Executor)[] episodes)
+    private void AfterCommit(List<(EpisodeCommit Commit, OrchestrationExecutor? Executor)> episodes)
     {
         var activitiesScheduled = false;
         var messagesSent = false;
@@ -201,6 +226,7 @@ public sealed partial class EmbeddedEngine : IAsyncDisposable
                 if (action.Type == EventType.TaskScheduled) activitiesScheduled = true;
                 else messagesSent = true;
             }
+            if (commit.IsTerminal && commit.Instance.Status.IsTerminal()) continue; // late messages of a finished instance
             if (commit.NewExecutionId is not null || (commit.IsTerminal && commit.Instance.Parent is not null)) messagesSent = true;
 
             if (commit.IsTerminal && _completionWaiters.TryRemove(commit.Instance.Id, out var waiter)) waiter.TrySetResult();
@@ -209,7 +235,10 @@ public sealed partial class EmbeddedEngine : IAsyncDisposable
         if (messagesSent) _orchestrationSignal.Set();
     }
 
-    /// <summary>Runs one episode: picks the messages the instance can act on and applies them to its executor.</summary>
+    /// <summary>
+    /// Runs one episode: picks the messages the instance can act on and applies them to its executor. Whatever
+    /// goes wrong fails this instance only, with the reason, and never the other episodes of its batch.
+    /// </summary>
     private (EpisodeCommit, OrchestrationExecutor?) RunEpisode(OrchestrationWorkItem item, DateTime now)
     {
         var instance = item.Instance;
@@ -228,6 +257,42 @@ public sealed partial class EmbeddedEngine : IAsyncDisposable
             commit.ConsumedMessageIds.AddRange(item.Messages.Select(m => m.Id));
             return (commit, null);
         }
+
+        if (item.Poison is { } poison)
+        {
+            _logger.LogError("Orchestration {InstanceId} failed: {Reason}", instance.Id, poison);
+            commit.ConsumedMessageIds.AddRange(item.Messages.Select(m => m.Id));
+            Fail(commit, new StoredFailure(typeof(EngineStorageException).FullName!, poison), now);
+            return (commit, null);
+        }
+
+        try
+        {
+            return ApplyMessages(item, commit, now);
+        }
+        catch (EngineStorageException ex) when (ex.InnerException is Microsoft.Data.Sqlite.SqliteException)
+        {
+            // The database could not be read (locked by another process, say): not the instance's fault.
+            // Nothing is written; the lock is released and the instance runs again later.
+            _logger.LogWarning(ex, "Orchestration {InstanceId} could not be loaded; it will be retried", instance.Id);
+            _executors.Remove(instance.Id);
+            commit.Skip = true;
+            return (commit, null);
+        }
+        catch (Exception ex)
+        {
+            _logger.LogError(ex, "Orchestration {InstanceId} failed inside the engine", instance.Id);
+            _executors.Remove(instance.Id);
+            commit.ConsumedMessageIds.Clear();
+            commit.ConsumedMessageIds.AddRange(item.Messages.Select(m => m.Id));
+            Fail(commit, StoredFailure.FromException(ex), now);
+            return (commit, null);
+        }
+    }
+
+    private (EpisodeCommit, OrchestrationExecutor?) ApplyMessages(OrchestrationWorkItem item, EpisodeCommit commit, DateTime now)
+    {
+        var instance = item.Instance;
 
         if (item.Messages.FirstOrDefault(m => m.Kind == MessageKind.Terminate) is { } terminate)
         {
@@ -352,7 +417,7 @@ public sealed partial class EmbeddedEngine : IAsyncDisposable
     {
         try
         {
-            await _store.ReleaseLocksAsync(items.Select(i => i.Instance.Id).ToList(), CancellationToken.None).ConfigureAwait(false);
+            await _store.ReleaseLocksAsync(WorkerId, items.Select(i => i.Instance.Id).ToList(), CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex)
         {

@@ -17,10 +17,30 @@ internal sealed class PayloadCodec(int thresholdChars)
 
     public static bool IsReference(string? value) => value is not null && value.StartsWith(ReferencePrefix, StringComparison.Ordinal);
 
-    /// <summary>Returns the text to store: the value itself, or a reference after saving it.</summary>
+    /// <summary>
+    /// Returns the text to store: the value itself, or a reference after saving it under
+    /// <paramref name="instanceId"/>. A reference that arrives from another instance (a sub-orchestration's
+    /// input, a sent event, a child's output) gets its payload copied to this instance, which reads and
+    /// purges only its own payloads.
+    /// </summary>
     public string? Encode(SqliteConnection connection, SqliteTransaction transaction, string instanceId, string? value)
     {
-        if (value is null || value.Length <= ThresholdChars || IsReference(value)) return value;
+        if (IsReference(value))
+        {
+            using var copy = connection.CreateCommand();
+            copy.Transaction = transaction;
+            copy.CommandText = """
+                INSERT OR IGNORE INTO payloads(instance_id, id, data)
+                SELECT $instance, id, data FROM payloads WHERE id = $id AND instance_id <> $instance
+                  AND NOT EXISTS (SELECT 1 FROM payloads WHERE instance_id = $instance AND id = $id)
+                LIMIT 1
+                """;
+            copy.Parameters.AddWithValue("$instance", instanceId);
+            copy.Parameters.AddWithValue("$id", value![ReferencePrefix.Length..]);
+            copy.ExecuteNonQuery();
+            return value;
+        }
+        if (value is null || value.Length <= ThresholdChars) return value;
 
         var bytes = Encoding.UTF8.GetBytes(value);
         var id = Convert.ToHexStringLower(SHA256.HashData(bytes));

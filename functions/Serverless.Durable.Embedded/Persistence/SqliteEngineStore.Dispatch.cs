@@ -53,16 +53,27 @@ internal sealed partial class SqliteEngineStore
                 messages.Parameters["$now"].Value = Ticks(now);
                 messages.Parameters["$limit"].Value = maxMessagesPerInstance;
                 var list = new List<InboxMessage>();
+                string? poison = null;
                 using (var reader = messages.ExecuteReader())
                 {
                     while (reader.Read())
                     {
-                        var e = DeserializeEvent(reader.GetString(2));
-                        list.Add(new InboxMessage(reader.GetInt64(0), (MessageKind)reader.GetInt32(1), e));
+                        var messageId = reader.GetInt64(0);
+                        var kind = (MessageKind)reader.GetInt32(1);
+                        try
+                        {
+                            var e = DeserializeEvent(reader.GetString(2));
+                            e.Data = Payloads.Decode(_writer, transaction, id, e.Data);
+                            list.Add(new InboxMessage(messageId, kind, e));
+                        }
+                        catch (Exception ex) when (ex is not SqliteException)
+                        {
+                            // One unreadable message fails its own instance, not the whole claim.
+                            poison ??= $"Inbox message {messageId} ({kind}) of instance '{id}' cannot be read: {ex.Message}";
+                        }
                     }
                 }
-                foreach (var message in list) message.Event.Data = Payloads.Decode(_writer, transaction, id, message.Event.Data);
-                items.Add(new OrchestrationWorkItem(instance, list));
+                items.Add(new OrchestrationWorkItem(instance, list, poison));
             }
             return items;
         }, cancellationToken);
@@ -71,35 +82,118 @@ internal sealed partial class SqliteEngineStore
     public List<DurableEvent> LoadHistoryForReplay(string instanceId) => Read("load history", connection =>
         LoadHistory(connection, null, instanceId, decode: true));
 
-    /// <summary>Writes the outcome of a batch of episodes in one transaction and releases their locks.</summary>
-    public Task CommitEpisodesAsync(IReadOnlyList<EpisodeCommit> commits, DateTime now, CancellationToken cancellationToken) =>
+    /// <summary>
+    /// Writes the outcome of a batch of episodes in one transaction and releases their locks. Each episode is
+    /// written only if <paramref name="owner"/> still holds the instance's lock and the instance is as claimed;
+    /// an episode that cannot be written (a bad payload, an unserializable value) fails its own instance and
+    /// the rest of the batch is written. A storage error still rolls back the whole batch.
+    /// </summary>
+    public Task<CommitOutcome[]> CommitEpisodesAsync(string owner, IReadOnlyList<EpisodeCommit> commits, DateTime now,
+        CancellationToken cancellationToken) =>
         WriteAsync("commit orchestration episodes", transaction =>
         {
-            foreach (var commit in commits) CommitEpisode(transaction, commit, now);
-            return true;
+            var outcomes = new CommitOutcome[commits.Count];
+            for (var i = 0; i < commits.Count; i++)
+            {
+                var commit = commits[i];
+                if (commit.Skip || !StillOwned(transaction, owner, commit.Instance))
+                {
+                    if (commit.Skip) ReleaseLock(transaction, owner, commit.Instance.Id);
+                    outcomes[i] = CommitOutcome.NotWritten;
+                    continue;
+                }
+                Savepoint(transaction, "SAVEPOINT episode");
+                try
+                {
+                    CommitEpisode(transaction, owner, commit, now);
+                    Savepoint(transaction, "RELEASE episode");
+                    outcomes[i] = CommitOutcome.Committed;
+                }
+                catch (LockLostException)
+                {
+                    Savepoint(transaction, "ROLLBACK TO episode");
+                    Savepoint(transaction, "RELEASE episode");
+                    outcomes[i] = CommitOutcome.NotWritten;
+                }
+                catch (Exception ex) when (IsEpisodeFault(ex))
+                {
+                    Savepoint(transaction, "ROLLBACK TO episode");
+                    commit.FailInstead(new StoredFailure(ex.GetType().FullName!,
+                        $"The engine could not write an episode of orchestration '{commit.Instance.Id}' ({commit.Instance.Name}): {ex.Message}",
+                        ex.StackTrace), now);
+                    try
+                    {
+                        CommitEpisode(transaction, owner, commit, now);
+                        outcomes[i] = CommitOutcome.Failed;
+                    }
+                    catch (Exception again) when (IsEpisodeFault(again))
+                    {
+                        // Not even the failure can be written: leave the instance as it was; its lock expires.
+                        Savepoint(transaction, "ROLLBACK TO episode");
+                        outcomes[i] = CommitOutcome.NotWritten;
+                    }
+                    Savepoint(transaction, "RELEASE episode");
+                }
+            }
+            return outcomes;
         }, cancellationToken);
 
-    /// <summary>Releases the locks of claimed instances whose episodes could not run (for example on shutdown).</summary>
-    public Task ReleaseLocksAsync(IEnumerable<string> instanceIds, CancellationToken cancellationToken) =>
+    /// <summary>Releases the locks this worker holds on claimed instances whose episodes could not run (for example on shutdown).</summary>
+    public Task ReleaseLocksAsync(string owner, IEnumerable<string> instanceIds, CancellationToken cancellationToken) =>
         WriteAsync("release instance locks", transaction =>
         {
-            foreach (var id in instanceIds)
-            {
-                var command = WriterCommand("UPDATE instances SET lock_owner = NULL, lock_until = NULL WHERE id = $id", transaction, "$id");
-                command.Parameters["$id"].Value = id;
-                command.ExecuteNonQuery();
-            }
+            foreach (var id in instanceIds) ReleaseLock(transaction, owner, id);
             return true;
         }, cancellationToken);
 
-    private void CommitEpisode(SqliteTransaction transaction, EpisodeCommit commit, DateTime now)
+    private void ReleaseLock(SqliteTransaction transaction, string owner, string instanceId)
+    {
+        var command = WriterCommand("UPDATE instances SET lock_owner = NULL, lock_until = NULL WHERE id = $id AND lock_owner = $owner",
+            transaction, "$id", "$owner");
+        command.Parameters["$id"].Value = instanceId;
+        command.Parameters["$owner"].Value = owner;
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>
+    /// True when the instance is still locked by <paramref name="owner"/> and unchanged since the claim (same
+    /// execution, same history length). Runs inside the write transaction, so nothing can change it before the commit.
+    /// </summary>
+    private bool StillOwned(SqliteTransaction transaction, string owner, InstanceRow claimed)
+    {
+        var command = WriterCommand("""
+            SELECT 1 FROM instances
+            WHERE id = $id AND lock_owner = $owner AND execution_id = $execution AND history_count = $count
+            """, transaction, "$id", "$owner", "$execution", "$count");
+        command.Parameters["$id"].Value = claimed.Id;
+        command.Parameters["$owner"].Value = owner;
+        command.Parameters["$execution"].Value = claimed.ExecutionId;
+        command.Parameters["$count"].Value = claimed.HistoryCount;
+        return command.ExecuteScalar() is not null;
+    }
+
+    /// <summary>Savepoint statements as prepared commands: one episode's writes can be undone without the batch's.</summary>
+    private void Savepoint(SqliteTransaction transaction, string sql) => WriterCommand(sql, transaction).ExecuteNonQuery();
+
+    /// <summary>
+    /// An error of this episode's data (a value that cannot be serialized or violates a constraint), as
+    /// opposed to one of the storage (locked, full, failing disk), which fails the whole batch.
+    /// </summary>
+    private static bool IsEpisodeFault(Exception ex) =>
+        ex is not SqliteException sqlite || sqlite.SqliteErrorCode is 18 or 19 or 20 or 25; // too big, constraint, mismatch, range
+
+    private sealed class LockLostException : Exception;
+
+    private void CommitEpisode(SqliteTransaction transaction, string owner, EpisodeCommit commit, DateTime now)
     {
         var instance = commit.Instance;
         foreach (var id in commit.ConsumedMessageIds)
         {
-            var delete = WriterCommand("DELETE FROM inbox WHERE id = $id", transaction, "$id");
+            var delete = WriterCommand("DELETE FROM inbox WHERE id = $id AND instance_id = $instance", transaction, "$id", "$instance");
             delete.Parameters["$id"].Value = id;
-            delete.ExecuteNonQuery();
+            delete.Parameters["$instance"].Value = instance.Id;
+            // A message already gone was handled by someone else: this episode is stale.
+            if (delete.ExecuteNonQuery() == 0) throw new LockLostException();
         }
 
         var executionId = instance.ExecutionId;
@@ -149,10 +243,13 @@ internal sealed partial class SqliteEngineStore
 
         foreach (var action in commit.Actions)
         {
+            // As in Durable Task, an episode that ends in continue-as-new starts none of its work (activities,
+            // timers, sub-orchestrations): the new execution would receive their results. Sent events go out.
+            if (commit.NewExecutionId is not null && action.Type != EventType.EventSent) continue;
             DispatchAction(transaction, instance, executionId, action, now);
         }
 
-        if (commit.IsTerminal)
+        if (commit.IsTerminal && !instance.Status.IsTerminal())
         {
             // Nothing more will run for this instance: drop its queued work and tell the parent.
             foreach (var sql in new[] { "DELETE FROM inbox WHERE instance_id = $id", "DELETE FROM activities WHERE instance_id = $id" })
@@ -168,8 +265,8 @@ internal sealed partial class SqliteEngineStore
             UPDATE instances SET execution_id = $execution, status = $status, input = $input, output = $output,
                    custom_status = $custom, failure = $failure, updated_at = $now, history_count = $count,
                    lock_owner = NULL, lock_until = NULL
-            WHERE id = $id
-            """, transaction, "$execution", "$status", "$input", "$output", "$custom", "$failure", "$now", "$count", "$id");
+            WHERE id = $id AND lock_owner = $owner
+            """, transaction, "$execution", "$status", "$input", "$output", "$custom", "$failure", "$now", "$count", "$id", "$owner");
         update.Parameters["$execution"].Value = executionId;
         update.Parameters["$status"].Value = (int)commit.Status;
         update.Parameters["$input"].Value = DbValue(Payloads.Encode(_writer, transaction, instance.Id, input));
@@ -179,7 +276,8 @@ internal sealed partial class SqliteEngineStore
         update.Parameters["$now"].Value = Ticks(now);
         update.Parameters["$count"].Value = historyCount;
         update.Parameters["$id"].Value = instance.Id;
-        update.ExecuteNonQuery();
+        update.Parameters["$owner"].Value = owner;
+        if (update.ExecuteNonQuery() == 0) throw new LockLostException();
     }
 
     private void ResetExecution(SqliteTransaction transaction, string instanceId)
@@ -333,17 +431,23 @@ internal sealed partial class SqliteEngineStore
 
     /// <summary>
     /// Commits activity results: each work item is removed and its completion queued for its instance in
-    /// the same transaction. A result whose lease was lost (another worker took the item) is dropped.
+    /// the same transaction. A result whose lease was lost (expired, or taken again by any worker) is dropped.
     /// </summary>
-    public Task<int> CompleteActivitiesAsync(string owner, IReadOnlyList<ActivityCompletion> completions, CancellationToken cancellationToken) =>
+    public Task<int> CompleteActivitiesAsync(string owner, IReadOnlyList<ActivityCompletion> completions, DateTime now, CancellationToken cancellationToken) =>
         WriteAsync("commit activity results", transaction =>
         {
             var committed = 0;
             foreach (var completion in completions)
             {
-                var delete = WriterCommand("DELETE FROM activities WHERE id = $id AND lease_owner = $owner", transaction, "$id", "$owner");
+                // Only the current, unexpired lease may commit: a result from an earlier attempt (even this
+                // worker's) or one that outlived its lease is dropped; the current attempt's result counts.
+                var delete = WriterCommand(
+                    "DELETE FROM activities WHERE id = $id AND lease_owner = $owner AND attempts = $attempt AND lease_until > $now",
+                    transaction, "$id", "$owner", "$attempt", "$now");
                 delete.Parameters["$id"].Value = completion.Item.Id;
                 delete.Parameters["$owner"].Value = owner;
+                delete.Parameters["$attempt"].Value = completion.Item.Attempt;
+                delete.Parameters["$now"].Value = Ticks(now);
                 if (delete.ExecuteNonQuery() == 0) continue;
 
                 committed++;

@@ -161,6 +161,7 @@ internal sealed partial class SqliteEngineStore : IDisposable
                 data BLOB NOT NULL,
                 PRIMARY KEY (instance_id, id)
             ) WITHOUT ROWID;
+            CREATE INDEX IF NOT EXISTS ix_payloads_id ON payloads(id);
             """);
 
         using var command = _writer.CreateCommand();

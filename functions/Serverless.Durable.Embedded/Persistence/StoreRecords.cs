@@ -36,8 +36,28 @@ internal enum MessageKind
 /// <summary>A message waiting in an instance's inbox.</summary>
 internal sealed record InboxMessage(long Id, MessageKind Kind, DurableEvent Event);
 
-/// <summary>An instance claimed for one episode, with the messages it is to apply.</summary>
-internal sealed record OrchestrationWorkItem(InstanceRow Instance, List<InboxMessage> Messages);
+/// <summary>
+/// An instance claimed for one episode, with the messages it is to apply. <paramref name="Poison"/> says why
+/// a message could not be read; such an instance fails instead of running.
+/// </summary>
+internal sealed record OrchestrationWorkItem(InstanceRow Instance, List<InboxMessage> Messages, string? Poison = null);
+
+/// <summary>What became of an episode in a batch commit.</summary>
+internal enum CommitOutcome
+{
+    /// <summary>Written as the episode produced it.</summary>
+    Committed,
+
+    /// <summary>
+    /// Not written: the instance's lock is no longer this worker's, or its state or messages changed since
+    /// the claim (another worker took it over, and its episode counts); or the episode was skipped (its lock
+    /// is released for a retry); or not even the instance's failure could be written (its lock expires).
+    /// </summary>
+    NotWritten,
+
+    /// <summary>The episode could not be written; the instance was failed instead, with the reason.</summary>
+    Failed,
+}
 
 /// <summary>An activity leased for execution.</summary>
 internal sealed record ActivityWorkItem(long Id, string InstanceId, string ExecutionId, int TaskId, string Name, string? Input, int Attempt);
@@ -74,6 +94,23 @@ internal sealed class EpisodeCommit
     public List<(string Name, string? Data)> CarriedOverEvents { get; } = [];
 
     public bool IsTerminal => Status.IsTerminal();
+
+    /// <summary>The episode could not run for a reason outside the instance: write nothing, release the lock.</summary>
+    public bool Skip { get; set; }
+
+    /// <summary>Replaces what the episode produced by the instance's failure, consuming the same messages.</summary>
+    public void FailInstead(StoredFailure failure, DateTime now)
+    {
+        Status = InstanceStatus.Failed;
+        Failure = failure;
+        Output = null;
+        NewExecutionId = null;
+        NewInput = null;
+        CarriedOverEvents.Clear();
+        Actions.Clear();
+        AppendHistory.Clear();
+        AppendHistory.Add(new DurableEvent { Type = EventType.ExecutionFailed, Timestamp = now, Failure = failure });
+    }
 }
 
 /// <summary>A filter over instances, as the store runs it; every criterion is optional.</summary>
