@@ -40,10 +40,11 @@ internal sealed class RuntimeHost : IAsyncDisposable
 
     /// <param name="storageConnectionString">Azurite's connection string: the AzureStorage provider; null: the embedded engine.</param>
     /// <param name="prepare">Writes the run's input data into the new blob folder before the engine starts.</param>
+    /// <param name="beforeStart">Writes files into the new root folder (settings files) before the host is built.</param>
     /// <param name="wrap">Wraps the blob store the activities see (to observe or break writes).</param>
     public static async Task<RuntimeHost> StartAsync(string? storageConnectionString, Func<IBlobStore, Task>? prepare = null,
         Func<IBlobStore, IBlobStore>? wrap = null, IDictionary<string, string?>? settings = null,
-        Action<IServiceCollection>? services = null)
+        Action<IServiceCollection>? services = null, Func<string, Task>? beforeStart = null)
     {
         var root = Path.Combine(Path.GetTempPath(), "realruntime-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(root);
@@ -64,6 +65,7 @@ internal sealed class RuntimeHost : IAsyncDisposable
         }
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) values[key] = value;
 
+        if (beforeStart is not null) await beforeStart(root);
         var fileBlobs = new FileSystemBlobStore(Path.Combine(root, "blobs"));
         if (prepare is not null) await prepare(fileBlobs);
 
