@@ -84,6 +84,12 @@ public sealed class AzureStorageDurableTaskClient : DurableTaskClient
     {
         var states = await Service.GetOrchestrationStateAsync(instanceId, allExecutions: false, fetchInput: getInputsAndOutputs).ConfigureAwait(false);
         var state = states?.FirstOrDefault();
+        if (state is { OrchestrationStatus: CoreStatus.Failed, FailureDetails: null })
+        {
+            // The instance table keeps only the failure's text; the whole chain (type, message, inner failures) is on
+            // the history's completion event.
+            state.FailureDetails = await ReadFailureAsync(state).ConfigureAwait(false);
+        }
         return state is null ? null : ToMetadata(state, getInputsAndOutputs);
     }
 
@@ -222,9 +228,30 @@ public sealed class AzureStorageDurableTaskClient : DurableTaskClient
             SerializedInput = withPayloads ? state.Input : null,
             SerializedOutput = withPayloads && state.OrchestrationStatus == CoreStatus.Completed ? state.Output : null,
             SerializedCustomStatus = state.Status,
-            FailureDetails = state.FailureDetails.ToTaskFailureDetails(),
+            FailureDetails = state.FailureDetails.ToTaskFailureDetails() ?? FailureFromOutput(state),
             DataConverter = _converter,
         };
+
+    private async Task<FailureDetails?> ReadFailureAsync(OrchestrationState state)
+    {
+        var json = await Service.GetOrchestrationHistoryAsync(state.OrchestrationInstance.InstanceId, state.OrchestrationInstance.ExecutionId).ConfigureAwait(false);
+        var completed = JArray.Parse(json).OfType<JObject>().LastOrDefault(e => e.Value<int>("EventType") == (int)EventType.ExecutionCompleted);
+        return completed?["FailureDetails"] is JObject details ? details.ToObject<FailureDetails>() : null;
+    }
+
+    /// <summary>
+    /// A failed instance's failure when its history has none: the text the instance table keeps in its output column
+    /// (<c>Type: message</c>), so a failed instance never reads with no failure at all.
+    /// </summary>
+    private static TaskFailureDetails? FailureFromOutput(OrchestrationState state)
+    {
+        if (state.OrchestrationStatus != CoreStatus.Failed) return null;
+        var text = state.Output ?? "";
+        var colon = text.IndexOf(": ", StringComparison.Ordinal);
+        var type = colon > 0 && !text[..colon].Contains(' ', StringComparison.Ordinal) ? text[..colon] : "Unknown";
+        var message = type == "Unknown" ? text : text[(colon + 2)..];
+        return new TaskFailureDetails(type, message, null, null, null);
+    }
 
     private static OrchestrationRuntimeStatus FromCore(CoreStatus status) => status switch
     {

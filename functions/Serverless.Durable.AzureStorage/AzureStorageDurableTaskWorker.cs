@@ -19,6 +19,7 @@ namespace Serverless.Durable.AzureStorage;
 /// </summary>
 public sealed class AzureStorageDurableTaskWorker : DurableTaskWorker
 {
+    private readonly string? _name;
     private readonly AzureStorageTaskHub _hub;
     private readonly IServiceProvider _services;
     private readonly DurableTaskShimFactory _shims;
@@ -30,6 +31,7 @@ public sealed class AzureStorageDurableTaskWorker : DurableTaskWorker
         : base(name, factory)
     {
         ArgumentNullException.ThrowIfNull(workerOptions);
+        _name = name;
         _hub = hub;
         _services = services;
         _shims = new DurableTaskShimFactory(workerOptions.Get(name ?? Options.DefaultName), loggerFactory);
@@ -98,7 +100,11 @@ public sealed class AzureStorageDurableTaskWorker : DurableTaskWorker
         public TaskOrchestration? GetObject(string name, string? version) => null;
     }
 
-    /// <summary>Activities by name from the worker's factory; an unknown name fails the task, as on Durable Functions.</summary>
+    /// <summary>
+    /// Activities by name from the worker's factory. An unknown name fails the task with one error naming it and the
+    /// known ones (as the embedded engine does): handing the dispatcher no activity would leave the work item to be
+    /// retried forever and the orchestration waiting.
+    /// </summary>
     private sealed class ActivityManager(AzureStorageDurableTaskWorker worker) : INameVersionObjectManager<CoreTaskActivity>
     {
         public void Add(ObjectCreator<CoreTaskActivity> creator) => throw new NotSupportedException();
@@ -106,6 +112,17 @@ public sealed class AzureStorageDurableTaskWorker : DurableTaskWorker
         public CoreTaskActivity? GetObject(string name, string? version) =>
             worker.Factory.TryCreateActivity(new TaskName(name), worker._services, out var activity)
                 ? worker._shims.CreateActivity(new TaskName(name), activity)
-                : null;
+                : new UnknownActivity(new UnknownTaskException("activity", name, worker.ActivityNames()));
+    }
+
+    private IEnumerable<string> ActivityNames() =>
+        _services.GetService<IOptionsMonitor<DurableTaskRegistry>>()?.Get(_name ?? Options.DefaultName).GetActivities().Select(a => a.Key.Name) ?? [];
+
+    /// <summary>Stands for an activity no one registered: running it fails the task with <paramref name="error"/>.</summary>
+    private sealed class UnknownActivity(UnknownTaskException error) : CoreTaskActivity
+    {
+        public override string Run(TaskContext context, string input) => throw error;
+
+        public override Task<string> RunAsync(TaskContext context, string input) => Task.FromException<string>(error);
     }
 }

@@ -45,6 +45,43 @@ public sealed class AzureStorageEngineTests(EmulatorFixture emulators)
     }
 
     [Fact]
+    public async Task An_orchestration_calling_an_unknown_activity_fails_with_one_error_naming_it()
+    {
+        await using var host = await AzureStorageHost.StartAsync(emulators.StorageConnectionString, r =>
+        {
+            FanOut(r);
+            r.AddOrchestratorFunc<int, long>("CallsTypo", (ctx, n) => ctx.CallActivityAsync<long>("Sqare", n));
+        });
+
+        var result = await host.RunAsync("CallsTypo", 3);
+
+        Assert.Equal(OrchestrationRuntimeStatus.Failed, result.RuntimeStatus);
+        // One error, at the activity: its name and the names that exist.
+        var failure = result.FailureDetails!;
+        Assert.Equal("No activity named 'Sqare' is registered. Known activitys: Square.", failure.RootMessage());
+        Assert.True(failure.IsCausedByAny<UnknownTaskException>(), failure.Describe());
+    }
+
+    [Fact]
+    public async Task A_failed_instance_reads_back_with_its_whole_failure_chain_with_or_without_payloads()
+    {
+        await using var host = await AzureStorageHost.StartAsync(emulators.StorageConnectionString, r => r
+            .AddActivityFunc<int, int>("Breaks", (_, _) => Task.FromException<int>(new AggregateException(new InvalidDataException("row 7 is not a number"))))
+            .AddOrchestratorFunc<int, int>("Fails", (ctx, n) => ctx.CallActivityAsync<int>("Breaks", n)));
+
+        var result = await host.RunAsync("Fails", 1);
+        var metadata = await host.Client.GetInstanceAsync(result.InstanceId, getInputsAndOutputs: false);
+
+        Assert.Equal(OrchestrationRuntimeStatus.Failed, result.RuntimeStatus);
+        foreach (var failure in new[] { result.FailureDetails!, metadata!.FailureDetails! })
+        {
+            Assert.Equal("row 7 is not a number", failure.RootMessage());
+            Assert.True(failure.IsCausedByAny<InvalidDataException>(), failure.Describe());
+            Assert.Contains("System.AggregateException", failure.Describe());
+        }
+    }
+
+    [Fact]
     public async Task A_task_hub_name_storage_refuses_and_an_unreachable_account_each_get_one_line_naming_the_setting()
     {
         var badName = await Assert.ThrowsAsync<InvalidOperationException>(() =>
