@@ -94,6 +94,23 @@ public sealed class ScaleOutTests(EmulatorFixture emulators, ITestOutputHelper o
         }
     }
 
+    [Fact]
+    public void Lease_and_visibility_settings_too_short_to_work_are_refused_naming_the_setting()
+    {
+        var options = new AzureStorageEngineOptions
+        {
+            ConnectionString = "UseDevelopmentStorage=true",
+            LeaseInterval = TimeSpan.FromSeconds(1),
+            MessageVisibilityTimeout = TimeSpan.FromMilliseconds(500),
+        };
+        var problems = options.Validate();
+        Assert.Contains(problems, p => p.StartsWith("Serverless:Engine:AzureStorage:LeaseInterval must be at least 3 s", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("Serverless:Engine:AzureStorage:MessageVisibilityTimeout must be at least 1 s", StringComparison.Ordinal));
+        options.LeaseInterval = TimeSpan.FromSeconds(6);
+        options.MessageVisibilityTimeout = TimeSpan.FromSeconds(10);
+        Assert.Empty(options.Validate());
+    }
+
     private sealed record Execution(int Activity, string Worker, int ProcessId);
 
     private static async Task<List<Execution>> ReadExecutionsAsync(TableClient table, string instanceId)
