@@ -53,7 +53,8 @@ public sealed class ScaleOutTests(EmulatorFixture emulators, ITestOutputHelper o
 
             // Kill the worker holding the instance's partition, so both its partitions and its activities must move.
             var owner = await PartitionOwnerAsync(taskHub, crashed);
-            var (victim, survivor) = owner == "worker-b" ? (workerB, workerA) : (workerA, workerB);
+            Assert.True(owner is "worker-a" or "worker-b", $"the instance's partition is owned by '{owner}'");
+            var (victim, survivor, survivorId) = owner == "worker-b" ? (workerB, workerA, "worker-a") : (workerA, workerB, "worker-b");
             committed = await CommittedActivitiesAsync(client, crashed);
             victim.Kill(entireProcessTree: true);
             await victim.WaitForExitAsync();
@@ -65,6 +66,8 @@ public sealed class ScaleOutTests(EmulatorFixture emulators, ITestOutputHelper o
             Assert.Equal(cleanResult.SerializedOutput, result.SerializedOutput);
             Assert.Equal(Enumerable.Range(0, ActivityCount).Sum(i => (long)i * i), result.ReadOutputAs<long>());
             Assert.False(survivor.HasExited, "the surviving worker exited");
+            // The instance's partition moved to the survivor once the dead worker's lease ran out.
+            Assert.Equal(survivorId, await PartitionOwnerAsync(taskHub, crashed));
 
             var runs = await ReadExecutionsAsync(executions, crashed);
             var perActivity = runs.GroupBy(r => r.Activity).ToDictionary(g => g.Key, g => g.Count());
@@ -78,7 +81,7 @@ public sealed class ScaleOutTests(EmulatorFixture emulators, ITestOutputHelper o
             var repeated = perActivity.Count(p => p.Value > 1);
             // Only activities in flight at the kill (not committed) may run again: at-least-once.
             Assert.True(repeated <= ActivityCount - committed.Count);
-            output.WriteLine($"killed {owner ?? "worker-a"} (owner of the instance's partition: {owner ?? "unknown"}); " +
+            output.WriteLine($"killed {owner}, the owner of the instance's partition; " +
                 $"runs before the kill: {string.Join(", ", perWorkerBeforeKill.Select(p => $"{p.Key} {p.Value}"))}; " +
                 $"committed before the kill: {committed.Count}; ran again: {repeated}; " +
                 $"runs in all: {string.Join(", ", runs.GroupBy(r => r.Worker).Select(g => $"{g.Key} {g.Count()}"))}");
