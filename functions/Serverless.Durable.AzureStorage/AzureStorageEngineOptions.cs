@@ -32,6 +32,18 @@ public sealed partial class AzureStorageEngineOptions
     /// <summary>This worker's name in partition leases; the machine and process by default.</summary>
     public string? WorkerId { get; set; }
 
+    /// <summary>
+    /// How long a worker's claim on a partition lasts without renewal: after a worker dies, another takes its
+    /// partitions once this runs out. Renewal and rebalancing run at a third of it. Empty: the library's 30 s.
+    /// </summary>
+    public TimeSpan? LeaseInterval { get; set; }
+
+    /// <summary>
+    /// How long a dequeued message stays hidden: work a dead worker had taken is offered again after this.
+    /// Empty: the library's 5 minutes.
+    /// </summary>
+    public TimeSpan? MessageVisibilityTimeout { get; set; }
+
     /// <summary>How long starting may wait for the account before it is reported unreachable.</summary>
     public TimeSpan StartTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -46,6 +58,9 @@ public sealed partial class AzureStorageEngineOptions
         if (PartitionCount is < 1 or > 16) problems.Add($"{Section}:PartitionCount must be 1 to 16, not {PartitionCount}");
         if (MaxConcurrentActivities < 1) problems.Add($"{Section}:MaxConcurrentActivities must be at least 1");
         if (MaxConcurrentOrchestrations < 1) problems.Add($"{Section}:MaxConcurrentOrchestrations must be at least 1");
+        if (LeaseInterval is { } lease && lease < TimeSpan.FromSeconds(3)) problems.Add($"{Section}:LeaseInterval must be at least 3 s, not {lease}");
+        if (MessageVisibilityTimeout is { } visibility && visibility < TimeSpan.FromSeconds(1))
+            problems.Add($"{Section}:MessageVisibilityTimeout must be at least 1 s, not {visibility}");
         return problems;
     }
 

@@ -18,7 +18,12 @@ public sealed class AzureStorageTaskHub : IDisposable
         var problems = options.Validate();
         if (problems.Count > 0) throw new InvalidOperationException($"The AzureStorage engine's settings are not usable: {string.Join("; ", problems)}.");
         Options = options;
-        _service = new Lazy<AzureStorageOrchestrationService>(() => new AzureStorageOrchestrationService(new AzureStorageOrchestrationServiceSettings
+        _service = new Lazy<AzureStorageOrchestrationService>(() => new AzureStorageOrchestrationService(Settings(options, loggerFactory)));
+    }
+
+    private static AzureStorageOrchestrationServiceSettings Settings(AzureStorageEngineOptions options, ILoggerFactory loggerFactory)
+    {
+        var settings = new AzureStorageOrchestrationServiceSettings
         {
             TaskHubName = options.TaskHubName,
             StorageAccountClientProvider = string.IsNullOrWhiteSpace(options.ConnectionString)
@@ -34,7 +39,19 @@ public sealed class AzureStorageTaskHub : IDisposable
             UseTablePartitionManagement = true,
             // An id in use is an error the client reports, not a start silently dropped.
             ThrowExceptionOnInvalidDedupeStatus = true,
-        }));
+        };
+        if (options.LeaseInterval is { } lease)
+        {
+            settings.LeaseInterval = lease;
+            settings.LeaseRenewInterval = lease / 3;
+            settings.LeaseAcquireInterval = lease / 3;
+        }
+        if (options.MessageVisibilityTimeout is { } visibility)
+        {
+            settings.ControlQueueVisibilityTimeout = visibility;
+            settings.WorkItemQueueVisibilityTimeout = visibility;
+        }
+        return settings;
     }
 
     public AzureStorageEngineOptions Options { get; }
