@@ -38,7 +38,7 @@ public sealed class DifferentialTests(ITestOutputHelper output) : IDisposable
     public async Task Random_programs_give_the_same_result_on_the_embedded_engine_and_the_real_runtime()
     {
         var summary = await DiffComparison.RunAsync(_folder, Seeds(), new GeneratorOptions(),
-            parallelism: 12, perProgram: TimeSpan.FromSeconds(120));
+            parallelism: 40, perProgram: TimeSpan.FromSeconds(150));
         output.WriteLine($"{summary.Programs} programs in {summary.Elapsed.TotalSeconds:F1} s (program time: real {summary.RealProgramTime.TotalSeconds:F0} s, embedded {summary.EmbeddedProgramTime.TotalSeconds:F0} s); outcomes: " +
             string.Join(", ", summary.Outcomes.OrderBy(o => o.Key).Select(o => $"{o.Key} {o.Value}")));
         foreach (var m in summary.Mismatches) output.WriteLine(m.Describe());
