@@ -32,10 +32,6 @@ public static class DiffComparison
             PollInterval = TimeSpan.FromMilliseconds(20),
         });
         await embedded.StartAsync();
-        // The test host's sidecar logs every gRPC call at Information to the console by default, which slows the
-        // real runtime many times over; its host reads logging levels from the environment.
-        Environment.SetEnvironmentVariable("Logging__LogLevel__Default", "Warning");
-        Environment.SetEnvironmentVariable("Logging__LogLevel__Microsoft", "Warning");
         await using var real = await DurableTaskTestHost.StartAsync(DiffInterpreter.Register,
             new DurableTaskTestHostOptions { LoggerFactory = Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance });
 
