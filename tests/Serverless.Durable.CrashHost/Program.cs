@@ -3,7 +3,13 @@ using Microsoft.DurableTask.Client;
 using Serverless.Durable;
 using Serverless.Durable.Embedded;
 
+if (args.Length == 4 && args[0] == "differential")
+{
+    return await Serverless.Durable.Differential.DiffCrashHost.RunAsync(args[1], args[2], args[3]);
+}
+
 // Usage: CrashHost DATABASE EXECUTION_LOG ACTIVITY_COUNT
+//    or: CrashHost differential DATABASE ATTEMPTS_FILE PROGRAMS_FILE (see DiffCrashHost)
 // Runs (or resumes) the instance "crash-fan-out" to completion and prints its output. Every activity
 // execution appends its input to EXECUTION_LOG before doing its work, so the test can count executions.
 if (args.Length != 3)
