@@ -7,11 +7,13 @@ namespace Serverless.Durable;
 
 /// <summary>No orchestrator or activity is registered under the requested name.</summary>
 public sealed class UnknownTaskException(string kind, string name, IEnumerable<string> known)
-    : ArgumentException($"No {kind} named '{name}' is registered. Known {kind}s: {FormatKnown(known)}.")
+    : ArgumentException($"No {kind} named '{name}' is registered. Known {Plural(kind)}: {FormatKnown(known)}.")
 {
     public string Kind { get; } = kind;
 
     public string RequestedName { get; } = name;
+
+    private static string Plural(string kind) => kind.EndsWith('y') ? kind[..^1] + "ies" : kind + "s";
 
     private static string FormatKnown(IEnumerable<string> known)
     {

@@ -58,7 +58,7 @@ public sealed class AzureStorageEngineTests(EmulatorFixture emulators)
         Assert.Equal(OrchestrationRuntimeStatus.Failed, result.RuntimeStatus);
         // One error, at the activity: its name and the names that exist.
         var failure = result.FailureDetails!;
-        Assert.Equal("No activity named 'Sqare' is registered. Known activitys: Square.", failure.RootMessage());
+        Assert.Equal("No activity named 'Sqare' is registered. Known activities: Square.", failure.RootMessage());
         Assert.True(failure.IsCausedByAny<UnknownTaskException>(), failure.Describe());
     }
 

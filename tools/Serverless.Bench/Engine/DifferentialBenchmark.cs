@@ -21,8 +21,8 @@ public sealed class DifferentialBenchmark : IBenchmark
         var parallelism = context.GetInt("parallelism", 16);
         var options = new GeneratorOptions
         {
-            KnownDefectLargeCrossInstancePayloads = context.GetString("large-cross-instance", "false") == "true",
-            KnownDefectContinueAsNewWithPendingTimers = context.GetString("continue-as-new-pending-timers", "false") == "true",
+            KnownDefectLargeCrossInstancePayloads = context.GetString("large-cross-instance", "true") == "true",
+            KnownDefectContinueAsNewWithPendingTimers = context.GetString("continue-as-new-pending-timers", "true") == "true",
             KnownDifferenceTasksAfterExhaustedRetries = context.GetString("tasks-after-exhausted-retries", "false") == "true",
         };
         var summary = await DiffComparison.RunAsync(Path.Combine(context.WorkDirectory, "differential"),
