@@ -18,6 +18,9 @@ internal static class Browser
             throw new InvalidOperationException(
                 $"Chromium is not at {ExecutablePath}: install it with `apt-get install -y chromium` or set SERVERLESS_CHROMIUM to its path.");
         }
+        // Expectations poll the page until it shows what they wait for; Playwright's 5 s default deadline is too short
+        // for a 2-core machine that is also building, so a page that is right but slow would fail.
+        Assertions.SetDefaultExpectTimeout(30_000);
         var playwright = await Playwright.CreateAsync();
         var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
