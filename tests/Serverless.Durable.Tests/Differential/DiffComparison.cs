@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
-using Microsoft.DurableTask.Testing;
 using Serverless.Durable.Embedded;
 
 namespace Serverless.Durable.Differential;
@@ -32,8 +31,7 @@ public static class DiffComparison
             PollInterval = TimeSpan.FromMilliseconds(20),
         });
         await embedded.StartAsync();
-        await using var real = await DurableTaskTestHost.StartAsync(DiffInterpreter.Register,
-            new DurableTaskTestHostOptions { LoggerFactory = Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance });
+        await using var real = await RealRuntimeHost.StartAsync(DiffInterpreter.Register);
 
         var mismatches = new List<DiffMismatch>();
         var errors = new List<string>();

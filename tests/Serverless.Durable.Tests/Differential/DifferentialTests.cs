@@ -11,7 +11,7 @@ namespace Serverless.Durable.Tests.Differential;
 public sealed class DifferentialTests(ITestOutputHelper output) : IDisposable
 {
     private const int FirstSeed = 1;
-    private static readonly int Programs = int.TryParse(Environment.GetEnvironmentVariable("DIFFERENTIAL_PROGRAMS"), out var n) ? n : 40;
+    private static readonly int Programs = int.TryParse(Environment.GetEnvironmentVariable("DIFFERENTIAL_PROGRAMS"), out var n) ? n : 300;
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "serverless-differential-tests", Guid.NewGuid().ToString("N"));
 
     [Fact]
