@@ -124,7 +124,8 @@ internal sealed class EmbeddedOrchestrationContext(OrchestrationExecutor executo
     /// <summary>
     /// Retries as Durable Task does: a <see cref="RetryPolicy"/> waits on durable timers (first interval times
     /// the back-off coefficient per attempt, capped, no new attempt once the retry timeout has passed since the
-    /// first one, failures filtered by <see cref="RetryPolicy.HandleFailure"/>); a retry handler decides itself.
+    /// first one, failures filtered by <see cref="RetryPolicy.HandleFailure"/>, and one more wait after the last
+    /// attempt before its failure is thrown); a retry handler decides itself.
     /// </summary>
     private async Task<TResult> WithRetry<TResult>(string name, Func<int, Task<TResult>> attemptCall, TaskRetryOptions? retry)
     {
@@ -146,10 +147,12 @@ internal sealed class EmbeddedOrchestrationContext(OrchestrationExecutor executo
                 }
 
                 var policy = retry.Policy!;
-                if (attempt >= policy.MaxNumberOfAttempts) throw;
                 if (!policy.Handles(failure.FailureDetails)) throw;
                 if (policy.RetryTimeout != Timeout.InfiniteTimeSpan && CurrentUtcDateTime >= firstAttemptAt + policy.RetryTimeout) throw;
+                // Durable Task waits out the back-off after the last attempt too, and only then fails: the timer takes
+                // a task id, so the ids of later tasks (which appear in failure messages) match the real runtime's.
                 await CreateTimer(CurrentUtcDateTime + DelayAfter(policy, attempt), CancellationToken.None);
+                if (attempt >= policy.MaxNumberOfAttempts) throw;
             }
         }
     }

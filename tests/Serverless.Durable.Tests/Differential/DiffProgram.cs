@@ -91,8 +91,8 @@ public static class DiffJson
 }
 
 /// <summary>
-/// Switches for the generator. The two <c>KnownDefect</c> switches cover defects the generator found and the engine
-/// has since fixed (issue 12 §4); they are on by default so the programs keep exercising those paths.
+/// Switches for the generator. The two boolean switches cover defects the generator found and the engine has since
+/// fixed (issue 12 §4); they are on by default so the programs keep exercising those paths.
 /// </summary>
 public sealed class GeneratorOptions
 {
@@ -104,19 +104,13 @@ public sealed class GeneratorOptions
     /// <summary>Chars of a large payload: above EmbeddedEngineOptions.LargePayloadThresholdChars (64 Ki by default).</summary>
     public int LargeChars { get; set; } = 64 * 1024 + 1000;
 
-    /// <summary>FIXED DEFECT (issue 12 §4): sub-orchestration inputs/outputs and event payloads above the
+    /// <summary>Sub-orchestration inputs/outputs and event payloads above the
     /// reference threshold, i.e. large payloads that travel between instances.</summary>
-    public bool KnownDefectLargeCrossInstancePayloads { get; set; } = true;
+    public bool LargeCrossInstancePayloads { get; set; } = true;
 
-    /// <summary>FIXED DEFECT (issue 12 §4): continue-as-new while the execution still has a pending timer
+    /// <summary>Continue-as-new while the execution still has a pending timer
     /// (a wait with timeout satisfied by its event) in a round that is not the last.</summary>
-    public bool KnownDefectContinueAsNewWithPendingTimers { get; set; } = true;
-
-    /// <summary>KNOWN DIFFERENCE (found by this generator, seed 22): after the last failed attempt of a RetryPolicy the
-    /// real runtime still schedules one more retry timer, so every later task id is one higher than on the embedded
-    /// engine, and ids appear in TaskFailedException messages ("Task 'X' (#4) failed"). Off: an activity whose
-    /// retries are exhausted is never caught, so no task follows it.</summary>
-    public bool KnownDifferenceTasksAfterExhaustedRetries { get; set; }
+    public bool ContinueAsNewWithPendingTimers { get; set; } = true;
 }
 
 public static class DiffGenerator
@@ -143,7 +137,7 @@ public static class DiffGenerator
             for (var i = 0; i < count; i++) steps.Add(BuildStep(r, o, depth, round, last, ref waits));
             program.Rounds.Add(steps);
         }
-        if (r.Next(12) == 0) program.LargeOutput = depth == 0 || o.KnownDefectLargeCrossInstancePayloads;
+        if (r.Next(12) == 0) program.LargeOutput = depth == 0 || o.LargeCrossInstancePayloads;
         return program;
     }
 
@@ -161,7 +155,7 @@ public static class DiffGenerator
             {
                 var modes = new List<EventMode> { EventMode.After, EventMode.TimeoutFires, EventMode.AfterWithTimeout };
                 if (round == 0) modes.AddRange([EventMode.Before, EventMode.BeforeWithTimeout]);
-                if (!lastRound && !o.KnownDefectContinueAsNewWithPendingTimers)
+                if (!lastRound && !o.ContinueAsNewWithPendingTimers)
                 {
                     modes.Remove(EventMode.AfterWithTimeout);
                     modes.Remove(EventMode.BeforeWithTimeout);
@@ -174,14 +168,14 @@ public static class DiffGenerator
                 Mode = mode,
                 WaitIndex = waits++,
                 DelayMs = mode == EventMode.TimeoutFires ? r.Next(20, o.MaxDelayMs + 20) : 0,
-                PayloadChars = depth == 0 && o.KnownDefectLargeCrossInstancePayloads && r.Next(5) == 0 ? o.LargeChars : 0,
+                PayloadChars = depth == 0 && o.LargeCrossInstancePayloads && r.Next(5) == 0 ? o.LargeChars : 0,
             };
         }
         if (pick < 72 && depth < o.MaxDepth)
         {
             var ignored = 0;
             var sub = Build(r, o, depth + 1, ref ignored);
-            if (o.KnownDefectLargeCrossInstancePayloads && r.Next(5) == 0) sub.InputPadChars = o.LargeChars;
+            if (o.LargeCrossInstancePayloads && r.Next(5) == 0) sub.InputPadChars = o.LargeChars;
             return new Step { Kind = StepKind.SubOrchestration, Sub = sub, Catch = r.Next(2) == 0 };
         }
         if (pick < 84) return new Step { Kind = StepKind.CustomStatus, Text = "s" + r.Next(10_000).ToString(CultureInfo.InvariantCulture) };
@@ -206,7 +200,6 @@ public static class DiffGenerator
                 break;
         }
         step.Catch = step.FailTimes > 0 && r.Next(3) != 0;
-        if (step is { MaxAttempts: > 0, FailTimes: DiffInterpreter.Always } && !o.KnownDifferenceTasksAfterExhaustedRetries) step.Catch = false;
         return step;
     }
 }
@@ -409,7 +402,10 @@ public static class DiffDriver
         var token = timeout.Token;
         if (!resume || await client.GetInstanceAsync(instanceId, false, token) is null)
         {
-            await client.ScheduleNewOrchestrationInstanceAsync(DiffInterpreter.OrchestratorName, InputFor(program, tag),
+            // The tag keys the activities' attempt counters: it names the instance, so that programs running side by
+            // side never share a counter (two programs with a failing activity at the same path once did, and one
+            // of them saw no failure where the other saw two).
+            await client.ScheduleNewOrchestrationInstanceAsync(DiffInterpreter.OrchestratorName, InputFor(program, tag + "/" + instanceId),
                 new StartOrchestrationOptions(instanceId), token);
         }
         var waits = program.TopLevelWaits().ToList();

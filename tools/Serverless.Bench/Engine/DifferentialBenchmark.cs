@@ -21,9 +21,8 @@ public sealed class DifferentialBenchmark : IBenchmark
         var parallelism = context.GetInt("parallelism", 16);
         var options = new GeneratorOptions
         {
-            KnownDefectLargeCrossInstancePayloads = context.GetString("large-cross-instance", "true") == "true",
-            KnownDefectContinueAsNewWithPendingTimers = context.GetString("continue-as-new-pending-timers", "true") == "true",
-            KnownDifferenceTasksAfterExhaustedRetries = context.GetString("tasks-after-exhausted-retries", "false") == "true",
+            LargeCrossInstancePayloads = context.GetString("large-cross-instance", "true") == "true",
+            ContinueAsNewWithPendingTimers = context.GetString("continue-as-new-pending-timers", "true") == "true",
         };
         var summary = await DiffComparison.RunAsync(Path.Combine(context.WorkDirectory, "differential"),
             Enumerable.Range(first, programs), options, parallelism, TimeSpan.FromSeconds(context.GetInt("deadline", 300)), context.Progress);
@@ -45,11 +44,10 @@ public sealed class DifferentialBenchmark : IBenchmark
                 ["programs"] = programs.ToString(CultureInfo.InvariantCulture),
                 ["first"] = first.ToString(CultureInfo.InvariantCulture),
                 ["parallelism"] = parallelism.ToString(CultureInfo.InvariantCulture),
-                ["known-defect switches"] = $"large-cross-instance={options.KnownDefectLargeCrossInstancePayloads}, " +
-                    $"continue-as-new-pending-timers={options.KnownDefectContinueAsNewWithPendingTimers}, " +
-                    $"tasks-after-exhausted-retries={options.KnownDifferenceTasksAfterExhaustedRetries}",
+                ["generator switches"] = $"large-cross-instance={options.LargeCrossInstancePayloads}, " +
+                    $"continue-as-new-pending-timers={options.ContinueAsNewWithPendingTimers}",
             },
-            Comparison: "the same programs on the real Durable Task runtime (Microsoft.DurableTask.InProcessTestHost) in the same run",
+            Comparison: "the same programs on the real Durable Task runtime (the in-process test host's backend and sidecar, real gRPC worker) in the same run",
             GoalMet: summary.Mismatches.Count == 0 && summary.Errors.Count == 0,
             GoalText: "no program differs between the engines");
     }
