@@ -411,16 +411,7 @@ public static class DiffDriver
         var waits = program.TopLevelWaits().ToList();
         foreach (var wait in waits.Where(w => w.Mode is EventMode.Before or EventMode.BeforeWithTimeout))
         {
-            try
-            {
-                await client.RaiseEventAsync(instanceId, DiffInterpreter.EventName(wait), DiffInterpreter.EventValue(wait), token);
-            }
-            catch (Exception) when (resume)
-            {
-                // Resuming after a kill: the instance may have finished already, and the embedded client refuses
-                // events for a finished instance.
-                if (await client.GetInstanceAsync(instanceId, false, token) is not { } m || !IsTerminal(m.RuntimeStatus)) throw;
-            }
+            await RaiseUnlessFinishedAsync(client, instanceId, wait, token);
         }
         foreach (var wait in waits.Where(w => w.Mode is EventMode.After or EventMode.AfterWithTimeout))
         {
@@ -433,7 +424,7 @@ public static class DiffDriver
                 var status = metadata.SerializedCustomStatus is { } s ? ReadStatus(s) : null;
                 if (status is not null && status.Wait >= wait.WaitIndex)
                 {
-                    await client.RaiseEventAsync(instanceId, DiffInterpreter.EventName(wait), DiffInterpreter.EventValue(wait), token);
+                    await RaiseUnlessFinishedAsync(client, instanceId, wait, token);
                     break;
                 }
                 await Task.Delay(15, token);
@@ -449,6 +440,20 @@ public static class DiffDriver
             var last = await client.GetInstanceAsync(instanceId, true, CancellationToken.None);
             throw new TimeoutException($"{instanceId} did not finish within {deadline.TotalSeconds:F0} s on {client.GetType().Name}; " +
                 $"last status {last?.RuntimeStatus}, custom status {last?.SerializedCustomStatus}");
+        }
+    }
+
+    private static async Task RaiseUnlessFinishedAsync(DurableTaskClient client, string instanceId, Step wait, CancellationToken token)
+    {
+        try
+        {
+            await client.RaiseEventAsync(instanceId, DiffInterpreter.EventName(wait), DiffInterpreter.EventValue(wait), token);
+        }
+        catch (Exception)
+        {
+            // The instance may have finished already (a program that throws at once, a wait whose timeout fired, one
+            // resumed after a kill): the embedded client refuses events for a finished instance, the real one drops them.
+            if (await client.GetInstanceAsync(instanceId, false, token) is not { } m || !IsTerminal(m.RuntimeStatus)) throw;
         }
     }
 
