@@ -35,10 +35,15 @@ public sealed class EventsHostBenchmark : IBenchmark
         var smallBatch = context.GetInt("small-batch", 10);
         var users = context.GetInt("users", 200_000);
         var dedupeMax = context.GetString("dedupe-max", "");
+        var minWorkerThreads = context.GetString("min-worker-threads", "");
+        // Host settings the run may change: the dedupe cap, and the thread-pool floor (1 leaves the runtime's own).
+        var hostSettings = new Dictionary<string, string>();
+        if (dedupeMax.Length > 0) hostSettings["Serverless__Experiments__DedupeMaxEntries"] = dedupeMax;
+        if (minWorkerThreads.Length > 0) hostSettings["Serverless__Host__MinWorkerThreads"] = minWorkerThreads;
 
-        var large = await RunScenarioAsync(context, $"{clients} clients x {batch}", clients, batch, seconds, users, dedupeMax, cancellationToken);
+        var large = await RunScenarioAsync(context, $"{clients} clients x {batch}", clients, batch, seconds, users, hostSettings, cancellationToken);
         // small-batch=0 leaves the small-batch run out.
-        var small = smallBatch > 0 ? await RunScenarioAsync(context, $"1 client x {smallBatch}", 1, smallBatch, seconds, users, dedupeMax, cancellationToken) : null;
+        var small = smallBatch > 0 ? await RunScenarioAsync(context, $"1 client x {smallBatch}", 1, smallBatch, seconds, users, hostSettings, cancellationToken) : null;
 
         var metrics = new List<BenchmarkMetric>();
         foreach (var run in small is null ? [large] : new[] { large, small })
@@ -63,6 +68,7 @@ public sealed class EventsHostBenchmark : IBenchmark
             ["small-batch"] = smallBatch.ToString(CultureInfo.InvariantCulture),
             ["users"] = users.ToString(CultureInfo.InvariantCulture),
             ["dedupe-max"] = dedupeMax.Length == 0 ? "default" : dedupeMax,
+            ["min-worker-threads"] = minWorkerThreads.Length == 0 ? "default" : minWorkerThreads,
         };
         return new BenchmarkReport(Name, metrics, parameters,
             Comparison: small is null ? null : $"same run: {large.Label} {large.AppliedPerSecond:N0} events/s applied vs {small.Label} {small.AppliedPerSecond:N0} events/s",
@@ -76,11 +82,11 @@ public sealed class EventsHostBenchmark : IBenchmark
         IReadOnlyList<double> RssTimeline, double CpuSeconds, double CpuMicrosecondsPerEvent);
 
     private static async Task<ScenarioResult> RunScenarioAsync(
-        BenchmarkContext context, string label, int clients, int batchSize, int seconds, int users, string dedupeMax, CancellationToken cancellationToken)
+        BenchmarkContext context, string label, int clients, int batchSize, int seconds, int users, IReadOnlyDictionary<string, string> hostSettings, CancellationToken cancellationToken)
     {
         var folder = Path.Combine(context.WorkDirectory, "host-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(folder);
-        using var host = StartHost(folder, dedupeMax);
+        using var host = StartHost(folder, hostSettings);
         try
         {
             var address = await ReadAddressAsync(host, cancellationToken);
@@ -219,7 +225,7 @@ public sealed class EventsHostBenchmark : IBenchmark
         }
     }
 
-    private static Process StartHost(string folder, string dedupeMax)
+    private static Process StartHost(string folder, IReadOnlyDictionary<string, string> hostSettings)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -231,7 +237,7 @@ public sealed class EventsHostBenchmark : IBenchmark
         foreach (var arg in new[] { "host", "--port", "0", "--no-schedules" }) start.ArgumentList.Add(arg);
         start.Environment["Serverless__Host__Keys"] = Key;
         start.Environment["Logging__LogLevel__Default"] = "Warning";
-        if (dedupeMax.Length > 0) start.Environment["Serverless__Experiments__DedupeMaxEntries"] = dedupeMax;
+        foreach (var (name, value) in hostSettings) start.Environment[name] = value;
         var process = Process.Start(start)!;
         // Nobody reads the host's log during the run: drain it so it never blocks on a full pipe.
         process.ErrorDataReceived += (_, _) => { };
