@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Xunit.Abstractions;
+using Serverless.Testing;
 
 namespace Serverless.Durable.Tests;
 
@@ -75,8 +76,7 @@ public sealed class CrashTests : IDisposable
 
     private static Process StartHost(string database, string log)
     {
-        var hostDll = Path.Combine(AppContext.BaseDirectory.Replace("Serverless.Durable.Tests", "Serverless.Durable.CrashHost"),
-            "Serverless.Durable.CrashHost.dll");
+        var hostDll = BuiltAssembly.PathOf("tests/Serverless.Durable.CrashHost", "Serverless.Durable.CrashHost");
         Assert.True(File.Exists(hostDll), $"crash host not built at {hostDll}");
         var start = new ProcessStartInfo("dotnet")
         {

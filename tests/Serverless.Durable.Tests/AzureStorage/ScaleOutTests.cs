@@ -167,8 +167,7 @@ public sealed class ScaleOutTests(EmulatorFixture emulators, ITestOutputHelper o
 
     private Process StartWorker(string taskHub, string workerId)
     {
-        var hostDll = Path.Combine(AppContext.BaseDirectory.Replace("Serverless.Durable.Tests", "Serverless.Durable.ScaleOutHost", StringComparison.Ordinal),
-            "Serverless.Durable.ScaleOutHost.dll");
+        var hostDll = BuiltAssembly.PathOf("tests/Serverless.Durable.ScaleOutHost", "Serverless.Durable.ScaleOutHost");
         Assert.True(File.Exists(hostDll), $"worker host not built at {hostDll}");
         var start = new ProcessStartInfo("dotnet")
         {

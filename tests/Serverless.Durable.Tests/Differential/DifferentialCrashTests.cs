@@ -1,5 +1,6 @@
 using Serverless.Durable.Differential;
 using Xunit.Abstractions;
+using Serverless.Testing;
 
 namespace Serverless.Durable.Tests.Differential;
 
@@ -29,8 +30,7 @@ public sealed class DifferentialCrashTests(ITestOutputHelper output) : IDisposab
 
     private static string HostDll()
     {
-        var hostDll = Path.Combine(AppContext.BaseDirectory.Replace("Serverless.Durable.Tests", "Serverless.Durable.CrashHost"),
-            "Serverless.Durable.CrashHost.dll");
+        var hostDll = BuiltAssembly.PathOf("tests/Serverless.Durable.CrashHost", "Serverless.Durable.CrashHost");
         Assert.True(File.Exists(hostDll), $"crash host not built at {hostDll}");
         return hostDll;
     }

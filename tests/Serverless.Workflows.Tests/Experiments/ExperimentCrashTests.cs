@@ -4,6 +4,7 @@ using System.Text;
 using Serverless.Experiments.Aggregation;
 using Serverless.Workflows.Experiments;
 using Xunit.Abstractions;
+using Serverless.Testing;
 
 namespace Serverless.Workflows.Tests.Experiments;
 
@@ -116,8 +117,7 @@ public sealed class ExperimentCrashTests : IDisposable
 
     private Process StartHost(string workerId, int submitIntervalMs, int? pauseAfter)
     {
-        var hostDll = Path.Combine(AppContext.BaseDirectory.Replace("Serverless.Workflows.Tests", "Serverless.Workflows.CrashHost", StringComparison.Ordinal),
-            "Serverless.Workflows.CrashHost.dll");
+        var hostDll = BuiltAssembly.PathOf("tests/Serverless.Workflows.CrashHost", "Serverless.Workflows.CrashHost");
         Assert.True(File.Exists(hostDll), $"crash host not built at {hostDll}");
         var start = new ProcessStartInfo("dotnet")
         {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Serverless.Bench.Harness;
 using Serverless.Durable.Differential;
+using Serverless.Testing;
 
 namespace Serverless.Bench.Engine;
 
@@ -19,8 +20,7 @@ public sealed class DifferentialCrashBenchmark : IBenchmark
         var cases = context.GetInt("cases", 50);
         var perCase = context.GetInt("programs", 8);
         var first = context.GetInt("first", 8001);
-        var hostDll = Path.Combine(AppContext.BaseDirectory.Replace(Path.Combine("tools", "Serverless.Bench"),
-            Path.Combine("tests", "Serverless.Durable.CrashHost")), "Serverless.Durable.CrashHost.dll");
+        var hostDll = BuiltAssembly.PathOf("tests/Serverless.Durable.CrashHost", "Serverless.Durable.CrashHost");
         if (!File.Exists(hostDll)) throw new FileNotFoundException("crash host not built", hostDll);
 
         var watch = System.Diagnostics.Stopwatch.StartNew();

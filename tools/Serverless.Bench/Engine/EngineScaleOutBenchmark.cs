@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Reflection;
 using Azure.Data.Tables;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
@@ -183,11 +182,7 @@ public sealed class EngineScaleOutBenchmark : IBenchmark
 
     private static Process StartWorker(string connectionString, string taskHub, string workerId, int maxActivities)
     {
-        var configuration = typeof(EngineScaleOutBenchmark).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
-        var folder = new DirectoryInfo(AppContext.BaseDirectory);
-        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "Serverless.sln"))) folder = folder.Parent;
-        if (folder is null) throw new InvalidOperationException("Serverless.sln not found above " + AppContext.BaseDirectory);
-        var dll = Path.Combine(folder.FullName, "tests", "Serverless.Durable.ScaleOutHost", "bin", configuration, "net10.0", "Serverless.Durable.ScaleOutHost.dll");
+        var dll = BuiltAssembly.PathOf("tests/Serverless.Durable.ScaleOutHost", "Serverless.Durable.ScaleOutHost");
         if (!File.Exists(dll)) throw new FileNotFoundException("The worker host is not built (it builds with this benchmark).", dll);
         var start = new ProcessStartInfo("dotnet")
         {

@@ -3,10 +3,10 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Reflection;
 using System.Text;
 using System.Text.Json;
 using Serverless.Bench.Harness;
+using Serverless.Testing;
 
 namespace Serverless.Bench.Experiments;
 
@@ -268,11 +268,7 @@ public sealed class EventsHostBenchmark : IBenchmark
 
     private static string LocateCli()
     {
-        var configuration = typeof(EventsHostBenchmark).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
-        var folder = new DirectoryInfo(AppContext.BaseDirectory);
-        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "Serverless.sln"))) folder = folder.Parent;
-        if (folder is null) throw new InvalidOperationException("Serverless.sln not found above " + AppContext.BaseDirectory);
-        var dll = Path.Combine(folder.FullName, "tools", "Serverless.Cli", "bin", configuration, "net10.0", "serverless.dll");
+        var dll = BuiltAssembly.PathOf("tools/Serverless.Cli", "serverless");
         return File.Exists(dll) ? dll : throw new FileNotFoundException("The CLI is not built (it builds with this benchmark).", dll);
     }
 
